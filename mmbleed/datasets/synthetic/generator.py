@@ -1,0 +1,258 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""Generate the synthetic ESD dataset in the raw layout of ``docs/data_format.md``.
+
+Two roots are written, ``<out>/detection/`` (150-frame clips with the onset at frame 120 by
+default, plus negatives) and ``<out>/tracking/`` (clips starting at the onset, annotated every
+30 frames and on the last frame). Each clip is written atomically (temporary file, then
+``os.replace``) and ``clips.csv`` last. Every clip draws from its own seed derived from the
+global seed, so the output is the same for a seed whatever the number of worker processes.
+"""
+import csv
+import io
+import json
+import os
+import os.path as osp
+import sys
+import time
+import zipfile
+from multiprocessing import get_context
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from mmengine.logging import print_log
+from mmengine.utils import ProgressBar
+
+from .clip import ClipSpec, render_clip
+from .presets import DATASET_PRESETS
+from .scenarios import scenarios_to_str
+from .tissue import SITE_PRESETS
+
+CSV_HEADER = ['patient', 'clip', 'split', 'site', 'scenarios', 'onset_frame']
+LABEL = 'bleeding_source'
+FPS = 30.0
+_ROOT_ID = {'detection': 1, 'tracking': 2}
+
+
+def split_patients(num_patients: int, seed: int) -> List[str]:
+    """Patient-level 4:1:1 train/val/test split (a shuffled, deterministic assignment)."""
+    n_val = max(1, int(round(num_patients / 6))) if num_patients >= 3 else 0
+    n_test = max(1, int(round(num_patients / 6))) if num_patients >= 3 else 0
+    n_train = num_patients - n_val - n_test
+    splits = ['train'] * n_train + ['val'] * n_val + ['test'] * n_test
+    order = np.random.default_rng([seed, 7]).permutation(num_patients)
+    out = [''] * num_patients
+    for rank, idx in enumerate(order):
+        out[idx] = splits[rank]
+    return out
+
+
+def _atomic_bytes(path: str, data: bytes) -> None:
+    tmp = osp.join(osp.dirname(path), f'.{osp.basename(path)}.tmp')
+    with open(tmp, 'wb') as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def npz_bytes(arrays: Dict[str, np.ndarray]) -> bytes:
+    """A ``.npz`` (deflated) with fixed zip timestamps, so the bytes depend on the arrays only."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as zf:
+        for name, arr in arrays.items():
+            info = zipfile.ZipInfo(f'{name}.npy', date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            arr_buf = io.BytesIO()
+            np.lib.format.write_array(arr_buf, np.ascontiguousarray(arr), allow_pickle=False)
+            zf.writestr(info, arr_buf.getvalue())
+    return buf.getvalue()
+
+
+def labelme_dict(frame: int, point: Tuple[float, float], visible: bool, width: int,
+                 height: int, clip: str) -> dict:
+    """One LabelMe file holding the bleeding-source point (``occluded`` flag when hidden)."""
+    shape = dict(label=LABEL, points=[[round(float(point[0]), 2), round(float(point[1]), 2)]],
+                 group_id=None, description='', shape_type='point',
+                 flags={'occluded': True} if not visible else {})
+    return dict(version='5.4.1', flags={}, shapes=[shape], imagePath=f'{clip}/{frame:06d}.png',
+                imageData=None, imageHeight=int(height), imageWidth=int(width))
+
+
+def write_clip(root: str, spec: ClipSpec) -> Dict[str, object]:
+    """Render ``spec`` and write its video, dense ground truth and LabelMe files under ``root``.
+
+    Returns:
+        dict: the clip's ``clips.csv`` row (without ``split``) and its frame count.
+    """
+    vdir = osp.join(root, 'videos', spec.patient)
+    gdir = osp.join(root, 'dense_gt', spec.patient)
+    ldir = osp.join(root, 'labelme', spec.patient, spec.clip)
+    for d in (vdir, gdir, ldir):
+        os.makedirs(d, exist_ok=True)
+    video = osp.join(vdir, f'{spec.clip}.mp4')
+    tmp_video = osp.join(vdir, f'.{spec.clip}.tmp.mp4')
+    writer = cv2.VideoWriter(tmp_video, cv2.VideoWriter_fourcc(*'mp4v'), FPS,
+                             (spec.width, spec.height))
+    if not writer.isOpened():
+        raise RuntimeError(f'cv2.VideoWriter cannot open {tmp_video} (mp4v)')
+    try:
+        gt = render_clip(spec, lambda t, f: writer.write(f))
+    finally:
+        writer.release()
+    os.replace(tmp_video, video)
+    scenarios = gt.pop('scenarios')
+    arrays = dict(source_xy=gt['source_xy'].astype(np.float32),
+                  source_visible=gt['source_visible'].astype(bool),
+                  bleeding=gt['bleeding'].astype(bool),
+                  tracks_xy=gt['tracks_xy'].astype(np.float32),
+                  tracks_visible=gt['tracks_visible'].astype(bool),
+                  scenario_active=gt['scenario_active'].astype(bool))
+    _atomic_bytes(osp.join(gdir, f'{spec.clip}.npz'), npz_bytes(arrays))
+    for t in spec.annotate:
+        lm = labelme_dict(t, gt['source_xy'][t], bool(gt['source_visible'][t]), spec.width,
+                          spec.height, spec.clip)
+        _atomic_bytes(osp.join(ldir, f'{t:06d}.json'),
+                      json.dumps(lm, indent=2).encode('utf-8'))
+    return dict(patient=spec.patient, clip=spec.clip, site=spec.site,
+                scenarios=scenarios_to_str(scenarios),
+                onset_frame='' if spec.onset is None else str(spec.onset))
+
+
+def _write_job(job: Tuple[str, ClipSpec]) -> Dict[str, object]:
+    cv2.setNumThreads(1)
+    return write_clip(*job)
+
+
+def plan_clips(preset: str = 'small', seed: int = 0, num_patients: Optional[int] = None,
+               det_positive: Optional[int] = None, det_negative: Optional[int] = None,
+               track_clips: Optional[int] = None, det_frames: Optional[int] = None,
+               onset_frame: Optional[int] = None,
+               track_frames: Optional[Tuple[int, int]] = None,
+               num_tracks: Optional[int] = None, sites: Optional[Sequence[str]] = None,
+               scenarios: Optional[Sequence[str]] = None
+               ) -> Tuple[Dict[str, List[ClipSpec]], Dict[str, str]]:
+    """Decide every clip (no rendering): ``({'detection': [...], 'tracking': [...]}, splits)``.
+
+    Arguments left None take the preset's value (``presets.DATASET_PRESETS``).
+    """
+    if preset not in DATASET_PRESETS:
+        raise KeyError(f'unknown preset {preset!r}; choose from {sorted(DATASET_PRESETS)}')
+    p = DATASET_PRESETS[preset]
+    n_pat = p.num_patients if num_patients is None else num_patients
+    n_pos = p.det_positive if det_positive is None else det_positive
+    n_neg = p.det_negative if det_negative is None else det_negative
+    n_trk = p.track_clips if track_clips is None else track_clips
+    T_det = p.det_frames if det_frames is None else det_frames
+    onset = p.onset_frame if onset_frame is None else onset_frame
+    lo, hi = p.track_frames if track_frames is None else track_frames
+    n_tracks = p.num_tracks if num_tracks is None else num_tracks
+    if not 0 <= onset < T_det:
+        raise ValueError(f'onset_frame {onset} must lie inside the {T_det}-frame clip')
+    site_names = list(sites) if sites else list(SITE_PRESETS)
+    unknown = set(site_names) - set(SITE_PRESETS)
+    if unknown:
+        raise ValueError(f'unknown sites {sorted(unknown)}; choose from {list(SITE_PRESETS)}')
+    split_of = split_patients(n_pat, seed)
+    patients = [f'P{i:03d}' for i in range(n_pat)]
+    rng = np.random.default_rng([seed, 11])
+    site_of = [site_names[int(k)] for k in rng.integers(0, len(site_names), n_pat)]
+    common = dict(width=p.width, height=p.height, num_tracks=n_tracks, scenarios=scenarios)
+    det: List[ClipSpec] = []
+    trk: List[ClipSpec] = []
+    for i, pat in enumerate(patients):
+        kinds = [True] * n_pos + [False] * n_neg
+        for positive in kinds:
+            k = len(det)
+            ann = list(range(onset, T_det, 10)) if positive else []
+            det.append(ClipSpec(pat, f'D{k:03d}', site_of[i], T_det, onset if positive else None,
+                                (seed, _ROOT_ID['detection'], k), annotate=ann, **common))
+        for _ in range(n_trk):
+            k = len(trk)
+            T = int(np.random.default_rng([seed, _ROOT_ID['tracking'], k, 1]).integers(lo, hi + 1))
+            ann = sorted(set(range(0, T, 30)) | {T - 1})
+            trk.append(ClipSpec(pat, f'T{k:03d}', site_of[i], T, 0,
+                                (seed, _ROOT_ID['tracking'], k), annotate=ann, **common))
+    return dict(detection=det, tracking=trk), dict(zip(patients, split_of))
+
+
+def _write_csv(root: str, rows: List[Dict[str, object]], splits: Dict[str, str]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator='\n')
+    w.writerow(CSV_HEADER)
+    for r in rows:
+        w.writerow([r['patient'], r['clip'], splits[r['patient']], r['site'], r['scenarios'],
+                    r['onset_frame']])
+    _atomic_bytes(osp.join(root, 'clips.csv'), buf.getvalue().encode('utf-8'))
+
+
+def generate_synthetic_esd(out_dir: str, preset: str = 'small', seed: int = 0,
+                           num_patients: Optional[int] = None,
+                           det_positive: Optional[int] = None,
+                           det_negative: Optional[int] = None,
+                           track_clips: Optional[int] = None,
+                           det_frames: Optional[int] = None,
+                           onset_frame: Optional[int] = None,
+                           track_frames: Optional[Tuple[int, int]] = None,
+                           num_tracks: Optional[int] = None,
+                           sites: Optional[Sequence[str]] = None,
+                           scenarios: Optional[Sequence[str]] = None,
+                           num_workers: int = 0, convert: bool = True,
+                           progress: bool = True) -> dict:
+    """Write the synthetic ESD dataset's two raw roots, ``<out_dir>/{detection,tracking}``.
+
+    Args:
+        out_dir: output folder.
+        preset: ``'small'`` (320x272, CPU), ``'paper_780x670'`` or ``'paper_1240x1080'``.
+        seed: global seed; the same seed gives the same arrays, LabelMe files and CSVs.
+        num_patients, det_positive, det_negative, track_clips, det_frames, onset_frame,
+            track_frames, num_tracks: override the preset (``presets.DatasetPreset``).
+        sites: restrict the site presets patients are drawn from.
+        scenarios: force these scenarios in every clip (default: sampled per clip).
+        num_workers: worker processes over clips (0 = in this process).
+        convert: run ``mmbleed.datasets.raw_layout.convert_raw_layout`` on both roots.
+        progress: show a progress bar over clips.
+
+    Returns:
+        dict: ``detection`` / ``tracking`` (root paths), ``num_clips``, ``num_frames``,
+        ``seconds``, ``splits`` (patient -> split) and ``converted`` (converter results).
+    """
+    t0 = time.time()
+    plans, splits = plan_clips(preset, seed, num_patients, det_positive, det_negative,
+                               track_clips, det_frames, onset_frame, track_frames, num_tracks,
+                               sites, scenarios)
+    jobs = [(osp.join(out_dir, kind), spec) for kind in ('detection', 'tracking')
+            for spec in plans[kind]]
+    for kind in plans:
+        os.makedirs(osp.join(out_dir, kind), exist_ok=True)
+    print_log(f'synthetic ESD ({preset}, seed {seed}): {len(plans["detection"])} detection and '
+              f'{len(plans["tracking"])} tracking clips of {len(splits)} patients -> {out_dir}',
+              logger='current')
+    bar = ProgressBar(len(jobs)) if progress and jobs else None
+    rows: List[Dict[str, object]] = []
+    if num_workers > 0 and len(jobs) > 1:
+        with get_context('spawn').Pool(num_workers) as pool:
+            for row in pool.imap(_write_job, jobs):
+                rows.append(row)
+                if bar:
+                    bar.update()
+    else:
+        for job in jobs:
+            rows.append(write_clip(*job))
+            if bar:
+                bar.update()
+    if bar:
+        sys.stdout.write('\n')  # ProgressBar leaves the cursor on its line
+    result = dict(num_clips=len(jobs), splits=splits, converted={},
+                  num_frames=sum(s.num_frames for _, s in jobs))
+    for kind in ('detection', 'tracking'):
+        root = osp.join(out_dir, kind)
+        _write_csv(root, [r for (rt, _), r in zip(jobs, rows) if rt == root], splits)
+        result[kind] = root
+    if convert:
+        from mmbleed.datasets.raw_layout import convert_raw_layout  # lazily: optional here
+        for kind in ('detection', 'tracking'):
+            result['converted'][kind] = convert_raw_layout(result[kind])
+    result['seconds'] = time.time() - t0
+    print_log(f'synthetic ESD written in {result["seconds"]:.1f} s ({result["num_frames"]} '
+              'frames)', logger='current')
+    return result

@@ -1,0 +1,10 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""Pure metric arithmetic, called by the metrics and testable with hand-made numbers."""
+from .onset import earliest_onset_from_windows, is_no_onset, onset_accuracy
+from .point import (error_rates, occlusion_accuracy, pck, point_errors,
+                    tapvid_delta_avg)
+
+__all__ = [
+    'earliest_onset_from_windows', 'is_no_onset', 'onset_accuracy', 'error_rates',
+    'occlusion_accuracy', 'pck', 'point_errors', 'tapvid_delta_avg'
+]

@@ -1,0 +1,141 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""Bleeding-onset metric: Acc±k, MAE, miss and false-alarm rates (BleedOrigin §5.1)."""
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+
+from mmbleed.registry import METRICS
+from ..functional import earliest_onset_from_windows, is_no_onset, onset_accuracy
+from ..functional.onset import DEFAULT_KS
+
+
+def _scalar(value: Any) -> Optional[float]:
+    """A Python float from a number, 0-d/1-element array or tensor (``None`` stays)."""
+    if value is None:
+        return None
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    return float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
+
+
+def _onset(value: Any) -> Optional[float]:
+    """An onset frame as float, or ``None`` for "no onset" (``None``, NaN, negative)."""
+    value = _scalar(value)
+    return None if is_no_onset(value) else value
+
+
+@METRICS.register_module()
+class OnsetMetric(BaseMetric):
+    """Onset-detection accuracy over clips (BleedOrigin §5.1; window rule §4.1).
+
+    Each data sample (a ``BleedDataSample`` or its ``to_dict()``) carries ``clip_id`` and
+    ``gt_onset`` (``-1``/``None`` for a clip without bleeding), and either (window mode wins
+    when a sample has ``pred_theta``)
+
+    - **clip mode**: ``pred_onset`` — the predicted onset frame of the whole clip (``-1`` or
+      ``None`` for "no onset"), e.g. from the YOLO-style baselines; or
+    - **window mode**: one sample per sliding window with ``window_start`` (falls back to
+      ``frame_idx``), ``pred_theta`` and ``pred_confidence`` (falls back to
+      ``pred_score``). ``compute_metrics`` groups windows by ``clip_id`` and reduces them
+      with :func:`earliest_onset_from_windows` (earliest ``t + ⌊θN⌋`` over windows with
+      confidence ``> conf_thr``).
+
+    Ground truth is the absolute onset frame in the clip. With ``gt_onset_relative=True`` it
+    is instead relative to each window (``-1`` when the onset is not inside that window), and
+    the clip's onset is the earliest ``window_start + gt_onset`` over its windows.
+
+    Reported (prefix ``onset/``): ``Acc@k`` for each ``k`` (share of bleeding clips with
+    ``|t_pred − t_gt| ≤ k``; a clip with no prediction is wrong), ``MAE`` (frames, over
+    bleeding clips with a prediction), ``miss_rate`` and ``num_missed`` (bleeding clips
+    without a prediction), ``false_alarm_rate`` (mmbleed's addition: share of clips without
+    bleeding that got an onset), ``num_clips`` and ``num_negative``. Shares are in
+    ``[0, 1]``; a share over zero clips is NaN.
+
+    Args:
+        ks (Sequence[int]): tolerances in frames. Defaults to ``(0, 1, 2, 4, 8, 16)``.
+        window (int): sliding-window length ``N``. Defaults to 60.
+        conf_thr (float): window confidence threshold. Defaults to 0.5.
+        gt_onset_relative (bool): ``gt_onset`` is relative to the window. Defaults to False.
+        collect_device (str): device for collecting results across ranks. Defaults to 'cpu'.
+        prefix (str, optional): metric-name prefix. Defaults to ``'onset'``.
+    """
+    default_prefix: Optional[str] = 'onset'
+
+    def __init__(self,
+                 ks: Sequence[int] = DEFAULT_KS,
+                 window: int = 60,
+                 conf_thr: float = 0.5,
+                 gt_onset_relative: bool = False,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.ks = tuple(ks)
+        self.window = window
+        self.conf_thr = conf_thr
+        self.gt_onset_relative = gt_onset_relative
+
+    def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
+        """Keep, per sample, the clip id, the ground truth and the clip or window output."""
+        for sample in data_samples:
+            clip_id = sample.get('clip_id', None)
+            if clip_id is None or 'gt_onset' not in sample:
+                raise KeyError('OnsetMetric needs `clip_id` and `gt_onset` in every data '
+                               'sample')
+            result = dict(clip_id=clip_id, gt_onset=_onset(sample.get('gt_onset', None)))
+            if sample.get('pred_theta', None) is not None:
+                start = sample.get('window_start', sample.get('frame_idx', None))
+                conf = sample.get('pred_confidence', sample.get('pred_score', None))
+                if start is None or conf is None:
+                    raise KeyError('a window sample needs `window_start` (or `frame_idx`) '
+                                   'and `pred_confidence` (or `pred_score`)')
+                result.update(
+                    window_start=int(_scalar(start)),
+                    pred_theta=_scalar(sample.get('pred_theta')),
+                    pred_confidence=_scalar(conf))
+            elif 'pred_onset' in sample:
+                result['pred_onset'] = _onset(sample.get('pred_onset'))
+            else:
+                raise KeyError(f'sample of clip {clip_id!r} has neither `pred_onset` nor '
+                               'window outputs (`pred_theta`, `pred_confidence`)')
+            self.results.append(result)
+
+    def _clip_gt(self, clip_id: str, items: List[dict]) -> Optional[float]:
+        """The clip's ground-truth onset from all its samples (``None``: no bleeding)."""
+        if self.gt_onset_relative:
+            if any('window_start' not in it for it in items):
+                raise ValueError('gt_onset_relative=True needs window samples')
+            onsets = [
+                it['window_start'] + it['gt_onset'] for it in items
+                if it['gt_onset'] is not None
+            ]
+            return min(onsets) if onsets else None
+        onsets = {it['gt_onset'] for it in items}
+        if len(onsets) > 1:
+            raise ValueError(f'clip {clip_id!r} has conflicting gt_onset values {onsets}')
+        return onsets.pop()
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Group by clip, reduce windows to one onset per clip, then score the clips."""
+        clips: Dict[str, List[dict]] = {}
+        for result in results:
+            clips.setdefault(result['clip_id'], []).append(result)
+        preds, gts = [], []
+        for clip_id, items in clips.items():
+            windowed = ['pred_theta' in it for it in items]
+            if any(windowed) and not all(windowed):
+                raise ValueError(f'clip {clip_id!r} mixes clip and window predictions')
+            if all(windowed):
+                pred = earliest_onset_from_windows(
+                    [it['window_start'] for it in items], [it['pred_theta'] for it in items],
+                    [it['pred_confidence'] for it in items],
+                    window=self.window,
+                    conf_thr=self.conf_thr)
+            else:
+                if len({it['pred_onset'] for it in items}) > 1:
+                    raise ValueError(f'clip {clip_id!r} has several pred_onset values')
+                pred = items[0]['pred_onset']
+            preds.append(pred)
+            gts.append(self._clip_gt(clip_id, items))
+        return onset_accuracy(preds, gts, ks=self.ks)

@@ -1,0 +1,156 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""Bleeding-source tracking metric: Err≤d, Err_avg, PCK, TAP-Vid δ, OA (BleedOrigin §5.1)."""
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+
+from mmbleed.registry import METRICS
+from ..functional import error_rates, occlusion_accuracy, pck, tapvid_delta_avg
+from ..functional.point import ERR_THRESHOLDS, PCK_FRACTIONS, TAPVID_THRESHOLDS
+
+
+def _numpy(value: Any, dtype: type = np.float64) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value, dtype=dtype)
+
+
+@METRICS.register_module()
+class TrackMetric(BaseMetric):
+    """Source-track metric: one track of ``T`` frames per sample (one clip).
+
+    Each data sample (a ``BleedDataSample`` or its ``to_dict()``) carries
+    ``pred_points`` ``(T, 2)``, ``gt_points`` ``(T, 2)`` (NaN rows: frame not annotated),
+    ``gt_visible`` ``(T,)``, ``ori_shape`` ``(h, w)``, and optionally ``pred_visible``
+    ``(T,)`` (bool, or scores thresholded at ``visible_thr``), ``gt_annotated`` ``(T,)``
+    and ``query_frame`` (int, default 0). Points are in the original frame's pixels.
+
+    Which frames count (documented choice, following TAP-Vid's "query first" mode): only
+    frames **after** the query frame — the tracker is given the source there, so scoring it
+    would inflate every number. A frame is *annotated* when ``gt_annotated`` says so, or,
+    without that field, when its ground-truth point is finite.
+
+    - ``Err<=d``, ``Err_avg`` (BleedOrigin §5.1) and ``PCK@f`` (SurgBlood): pooled over all
+      annotated, visible frames after the query frame of all tracks ("share of annotated
+      points").
+    - ``delta@x``, ``delta_avg`` (TAP-Vid): the same frames, rescaled to 256×256, strict
+      ``<``, share per track then averaged over tracks.
+    - ``OA`` (TAP-Vid occlusion accuracy), only when samples carry ``pred_visible``: over
+      annotated frames after the query frame, visible or not, per track then averaged.
+    - ``num_points`` (frames scored by ``Err``), ``num_tracks``.
+
+    A NaN predicted point raises ``ValueError``. Shares are in ``[0, 1]`` (NaN over nothing).
+
+    Args:
+        err_thresholds (Sequence[float]): ``d`` in px. Defaults to ``(10, 25, 50, 75, 100)``.
+        pck_fractions (Sequence[float]): PCK fractions. Defaults to ``(0.02, 0.05, 0.10)``.
+        delta_thresholds (Sequence[float]): TAP-Vid px at 256×256. Defaults to
+            ``(1, 2, 4, 8, 16)``.
+        visible_thr (float): threshold for non-boolean ``pred_visible``. Defaults to 0.5.
+        collect_device (str): device for collecting results across ranks. Defaults to 'cpu'.
+        prefix (str, optional): metric-name prefix. Defaults to ``'track'``.
+    """
+    default_prefix: Optional[str] = 'track'
+
+    def __init__(self,
+                 err_thresholds: Sequence[float] = ERR_THRESHOLDS,
+                 pck_fractions: Sequence[float] = PCK_FRACTIONS,
+                 delta_thresholds: Sequence[float] = TAPVID_THRESHOLDS,
+                 visible_thr: float = 0.5,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.err_thresholds = tuple(err_thresholds)
+        self.pck_fractions = tuple(pck_fractions)
+        self.delta_thresholds = tuple(delta_thresholds)
+        self.visible_thr = visible_thr
+
+    def _visibility(self, value: Any) -> np.ndarray:
+        if isinstance(value, torch.Tensor):
+            value = value.detach().cpu().numpy()
+        value = np.asarray(value)
+        return value if value.dtype == bool else value > self.visible_thr
+
+    def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
+        """Keep each track with its masks of annotated and evaluated frames."""
+        for sample in data_samples:
+            for key in ('pred_points', 'gt_points', 'gt_visible', 'ori_shape'):
+                if sample.get(key, None) is None:
+                    raise KeyError(f'TrackMetric needs `{key}` in every data sample')
+            gt = _numpy(sample.get('gt_points')).reshape(-1, 2)
+            pred = _numpy(sample.get('pred_points')).reshape(-1, 2)
+            num_frames = len(gt)
+            if pred.shape != gt.shape:
+                raise ValueError(f'pred_points {pred.shape} and gt_points {gt.shape} differ')
+            if np.isnan(pred).any():
+                raise ValueError('NaN in predicted points')
+            visible = np.broadcast_to(self._visibility(sample.get('gt_visible')),
+                                      (num_frames, )).copy()
+            annotated = sample.get('gt_annotated', None)
+            annotated = (~np.isnan(gt).any(axis=-1) if annotated is None else
+                         _numpy(annotated, bool).reshape(num_frames))
+            query_frame = int(sample.get('query_frame', 0) or 0)
+            h, w = sample.get('ori_shape')[:2]
+            result = dict(
+                pred=pred,
+                gt=gt,
+                visible=visible,
+                evaluated=annotated & (np.arange(num_frames) > query_frame),
+                size=np.array([w, h], dtype=np.float64))
+            if sample.get('pred_visible', None) is not None:
+                result['pred_visible'] = self._visibility(
+                    sample.get('pred_visible')).reshape(num_frames)
+            self.results.append(result)
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Pool points for Err/PCK, pad tracks for δ/OA, and call the pure functions."""
+        metrics: Dict[str, float] = {}
+        # Err and PCK: pooled over scored points of all tracks.
+        preds, gts, sizes = [np.zeros((0, 2))], [np.zeros((0, 2))], [np.zeros((0, 2))]
+        for r in results:
+            scored = r['evaluated'] & r['visible'] & ~np.isnan(r['gt']).any(axis=-1)
+            preds.append(r['pred'][scored])
+            gts.append(r['gt'][scored])
+            sizes.append(np.repeat(r['size'][None], scored.sum(), axis=0))
+        pred, gt, size = (np.concatenate(x) for x in (preds, gts, sizes))
+        errors = error_rates(pred, gt, self.err_thresholds)
+        num_points = errors.pop('num_points')
+        metrics.update(errors)
+        metrics.update(pck(pred, gt, size, self.pck_fractions))
+
+        # TAP-Vid delta: pad tracks to one length; padded frames are not evaluated.
+        num_tracks, max_len = len(results), max([len(r['gt']) for r in results] or [0])
+        pad_pred = np.zeros((num_tracks, max_len, 2))
+        pad_gt = np.full((num_tracks, max_len, 2), np.nan)
+        pad_visible = np.zeros((num_tracks, max_len), dtype=bool)
+        pad_eval = np.zeros((num_tracks, max_len), dtype=bool)
+        for i, r in enumerate(results):
+            n = len(r['gt'])
+            pad_pred[i, :n], pad_gt[i, :n] = r['pred'], r['gt']
+            pad_visible[i, :n], pad_eval[i, :n] = r['visible'], r['evaluated']
+        track_sizes = (np.stack([r['size'] for r in results])
+                       if results else np.ones((0, 2)))
+        delta = tapvid_delta_avg(
+            pad_pred,
+            pad_gt,
+            pad_visible,
+            track_sizes,
+            thresholds=self.delta_thresholds,
+            eval_mask=pad_eval)
+        delta.pop('num_tracks')
+        metrics.update(delta)
+
+        # Occlusion accuracy, over the tracks that predict visibility.
+        with_vis = [r for r in results if 'pred_visible' in r]
+        if with_vis:
+            oa = [
+                occlusion_accuracy(r['pred_visible'], r['visible'], r['evaluated'])
+                for r in with_vis
+            ]
+            oa = [v for v in oa if not np.isnan(v)]
+            metrics['OA'] = float(np.mean(oa)) if oa else float('nan')
+        metrics['num_points'] = num_points
+        metrics['num_tracks'] = num_tracks
+        return metrics

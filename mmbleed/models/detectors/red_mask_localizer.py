@@ -1,0 +1,82 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""Hand-crafted Red-Mask source localizer (BleedOrigin paper, §5 baselines).
+
+The non-trainable red-intensity map of :func:`mmbleed.utils.red_mask_map`, smoothed, and its
+argmax as the bleeding source. No weights: ``tools/test.py CONFIG`` runs it without a
+checkpoint.
+"""
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+
+from mmbleed.registry import MODELS
+from mmbleed.structures import BleedDataSample
+from mmbleed.utils.red_mask import red_mask_map
+from .point_conversion import input_to_original
+
+
+@MODELS.register_module()
+class RedMaskLocalizer(BaseModel):
+    """Argmax of the (Gaussian-smoothed) Red-Mask map → one point per image.
+
+    Args:
+        channel_order (str): channel order of the inputs after the data preprocessor,
+            ``'bgr'`` (the pipeline's) or ``'rgb'``. Defaults to ``'bgr'``.
+        smooth_sigma (float): sigma in input pixels of the Gaussian that smooths the map
+            before the argmax (0 disables). Defaults to 2.0.
+        data_preprocessor (dict, optional): defaults to MMEngine's
+            ``ImgDataPreprocessor`` without normalisation (values stay in [0, 255]).
+    """
+
+    def __init__(self,
+                 channel_order: str = 'bgr',
+                 smooth_sigma: float = 2.0,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='mmengine.ImgDataPreprocessor')
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.channel_order = channel_order
+        self.smooth_sigma = smooth_sigma
+
+    def _smooth(self, maps: torch.Tensor) -> torch.Tensor:
+        if self.smooth_sigma <= 0:
+            return maps
+        radius = max(1, int(3 * self.smooth_sigma + 0.5))
+        x = torch.arange(-radius, radius + 1, dtype=maps.dtype)
+        kernel = torch.exp(-x**2 / (2 * self.smooth_sigma**2))
+        kernel = (kernel / kernel.sum()).to(maps.device)
+        maps = maps[:, None]
+        maps = F.conv2d(
+            F.pad(maps, (radius, radius, 0, 0), mode='replicate'),
+            kernel.view(1, 1, 1, -1))
+        maps = F.conv2d(
+            F.pad(maps, (0, 0, radius, radius), mode='replicate'),
+            kernel.view(1, 1, -1, 1))
+        return maps[:, 0]
+
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[BleedDataSample]] = None,
+                mode: str = 'predict') -> Union[Dict, List, torch.Tensor]:
+        """``inputs``: ``(B, 3, H, W)`` in [0, 255]; modes 'predict' and 'tensor'."""
+        maps = self._smooth(red_mask_map(inputs, self.channel_order))
+        if mode == 'tensor':
+            return maps
+        if mode == 'loss':
+            raise RuntimeError(
+                'RedMaskLocalizer is hand-crafted and has nothing to train; '
+                'use tools/test.py with its config')
+        if mode != 'predict':
+            raise RuntimeError(f'Invalid mode "{mode}"')
+        b, h, w = maps.shape
+        flat = maps.reshape(b, -1)
+        scores, idx = flat.max(dim=1)
+        xy = torch.stack([idx % w, idx // w], dim=1).float().cpu().numpy()
+        for i, sample in enumerate(data_samples):
+            sample.pred_point = input_to_original(xy[i], sample.metainfo)
+            sample.pred_score = float(scores[i])
+        return data_samples

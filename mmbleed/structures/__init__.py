@@ -1,0 +1,4 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+from .bleed_data_sample import BleedDataSample
+
+__all__ = ['BleedDataSample']

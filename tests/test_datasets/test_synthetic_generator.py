@@ -1,0 +1,203 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""Tests of the synthetic ESD generator (small preset, tiny counts, CPU)."""
+import csv
+import glob
+import json
+import os.path as osp
+from collections import Counter
+
+import cv2
+import numpy as np
+import pytest
+
+from mmbleed.datasets.synthetic import SCENARIOS, SITE_PRESETS, ClipSpec, \
+    generate_synthetic_esd, render_clip_frames, split_patients
+
+HEADER = ['patient', 'clip', 'split', 'site', 'scenarios', 'onset_frame']
+NPZ = {
+    'source_xy': (np.float32, lambda T, N: (T, 2)),
+    'source_visible': (np.bool_, lambda T, N: (T,)),
+    'bleeding': (np.bool_, lambda T, N: (T,)),
+    'tracks_xy': (np.float32, lambda T, N: (T, N, 2)),
+    'tracks_visible': (np.bool_, lambda T, N: (T, N)),
+    'scenario_active': (np.bool_, lambda T, N: (T, 6)),
+}
+SMALL = dict(preset='small', det_frames=24, onset_frame=12, track_frames=(31, 32), num_tracks=16,
+             convert=False, progress=False)
+
+
+@pytest.fixture(scope='module')
+def dataset(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp('synthetic_esd'))
+    res = generate_synthetic_esd(out, seed=3, num_patients=6, det_positive=1, det_negative=1,
+                                 track_clips=1, **SMALL)
+    return out, res
+
+
+def _rows(root):
+    with open(osp.join(root, 'clips.csv'), newline='') as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        return header, [dict(zip(header, r)) for r in reader]
+
+
+def _spec(scenarios=('clear view',), onset=20, T=48, seed=(5, 1, 0), site='gastric antrum'):
+    return ClipSpec('P000', 'D000', site, T, onset, seed, num_tracks=16, scenarios=scenarios)
+
+
+def test_raw_layout_follows_contract(dataset):
+    out, res = dataset
+    assert res['num_clips'] == 18
+    for kind in ('detection', 'tracking'):
+        root = osp.join(out, kind)
+        header, rows = _rows(root)
+        assert header == HEADER
+        assert len(rows) == 12 if kind == 'detection' else len(rows) == 6
+        assert not glob.glob(osp.join(root, '**', '.*tmp*'), recursive=True)
+        for r in rows:
+            assert r['clip'][0] == ('D' if kind == 'detection' else 'T')
+            assert r['split'] in ('train', 'val', 'test')
+            assert r['site'] in SITE_PRESETS
+            assert set(r['scenarios'].split(';')) <= set(SCENARIOS)
+            cap = cv2.VideoCapture(osp.join(root, 'videos', r['patient'], f"{r['clip']}.mp4"))
+            T = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+            ok, frame = cap.read()
+            cap.release()
+            assert ok and frame.shape == (272, 320, 3)
+            gt = np.load(osp.join(root, 'dense_gt', r['patient'], f"{r['clip']}.npz"))
+            assert set(gt.files) == set(NPZ)
+            for name, (dtype, shape) in NPZ.items():
+                assert gt[name].dtype == dtype, name
+                assert gt[name].shape == shape(T, 16), name
+            jsons = sorted(glob.glob(osp.join(root, 'labelme', r['patient'], r['clip'], '*.json')))
+            frames = [int(osp.basename(j)[:6]) for j in jsons]
+            if kind == 'detection':
+                assert T == 24
+                if r['onset_frame']:
+                    assert int(r['onset_frame']) == 12
+                    assert frames == [12, 22]
+                    assert not gt['bleeding'][:12].any() and gt['bleeding'][12:].all()
+                else:
+                    assert frames == [] and not gt['bleeding'].any()
+            else:
+                assert 31 <= T <= 32 and r['onset_frame'] == '0'
+                assert frames == [0, 30, T - 1] if T - 1 != 30 else [0, 30]
+            for j, t in zip(jsons, frames):
+                with open(j) as f:
+                    lm = json.load(f)
+                assert {'version', 'flags', 'shapes', 'imagePath', 'imageData', 'imageHeight',
+                        'imageWidth'} <= set(lm)
+                assert lm['imageData'] is None and (lm['imageHeight'], lm['imageWidth']) == (272, 320)
+                (shape, ) = [s for s in lm['shapes'] if s['label'] == 'bleeding_source']
+                assert shape['shape_type'] == 'point'
+                np.testing.assert_allclose(shape['points'][0], gt['source_xy'][t], atol=0.01)
+                assert bool(shape['flags'].get('occluded', False)) == (not gt['source_visible'][t])
+
+
+def test_splits_are_by_patient_4_1_1(dataset):
+    out, res = dataset
+    for kind in ('detection', 'tracking'):
+        _, rows = _rows(osp.join(out, kind))
+        per_patient = {}
+        for r in rows:
+            per_patient.setdefault(r['patient'], set()).add(r['split'])
+        assert all(len(s) == 1 for s in per_patient.values())
+        assert Counter(s.pop() for s in per_patient.values()) == {'train': 4, 'val': 1, 'test': 1}
+    assert Counter(split_patients(12, 0)) == {'train': 8, 'val': 2, 'test': 2}
+    assert Counter(split_patients(60, 1)) == {'train': 40, 'val': 10, 'test': 10}
+
+
+def test_deterministic_per_seed(tmp_path):
+    kw = dict(num_patients=3, det_positive=1, det_negative=0, track_clips=0, **SMALL)
+    kw['det_frames'], kw['onset_frame'], kw['num_tracks'] = 12, 6, 8
+    a = generate_synthetic_esd(str(tmp_path / 'a'), seed=7, **kw)
+    b = generate_synthetic_esd(str(tmp_path / 'b'), seed=7, **kw)
+    c = generate_synthetic_esd(str(tmp_path / 'c'), seed=8, **kw)
+    files = sorted(osp.relpath(p, a['detection']) for p in
+                   glob.glob(osp.join(a['detection'], '**', '*.*'), recursive=True)
+                   if p.endswith(('.npz', '.json', '.csv')))
+    assert any(f.endswith('.npz') for f in files) and any(f.endswith('.json') for f in files)
+    for f in files:
+        with open(osp.join(a['detection'], f), 'rb') as fa, \
+                open(osp.join(b['detection'], f), 'rb') as fb:
+            assert fa.read() == fb.read(), f
+    ga = np.load(osp.join(a['detection'], 'dense_gt', 'P000', 'D000.npz'))
+    gc = np.load(osp.join(c['detection'], 'dense_gt', 'P000', 'D000.npz'))
+    assert not np.allclose(ga['tracks_xy'], gc['tracks_xy'])
+
+
+def test_onset_subtle_then_growing():
+    spec = _spec()
+    frames, gt = render_clip_frames(spec)
+    clean, gt0 = render_clip_frames(spec, bleeding=False)
+    np.testing.assert_array_equal(gt['source_xy'], gt0['source_xy'])
+    assert not gt['bleeding'][:20].any() and gt['bleeding'][20:].all()
+    assert not gt0['bleeding'].any()
+
+    def blood_pixels(t, r=40):
+        x, y = np.round(gt['source_xy'][t]).astype(int)
+        a = frames[t][max(0, y - r):y + r, max(0, x - r):x + r].astype(int)
+        b = clean[t][max(0, y - r):y + r, max(0, x - r):x + r].astype(int)
+        redder = (a[..., 2] - a[..., 1]) - (b[..., 2] - b[..., 1])
+        return int(((np.abs(a - b).sum(-1) > 30) & (redder > -10)).sum())
+
+    for t in range(20):  # nothing before the onset
+        np.testing.assert_array_equal(frames[t], clean[t])
+    counts = [blood_pixels(t) for t in (20, 22, 30, 40, 47)]
+    assert counts[0] < 30, counts  # barely visible at the onset
+    assert counts[-1] > 150 and counts[-1] > 5 * max(counts[0], 1), counts
+    assert counts[2] < counts[3] <= counts[4] * 1.2, counts
+
+
+def test_scenarios_recorded_and_change_pixels():
+    base, gt_base = render_clip_frames(_spec(T=40), bleeding=False)
+    assert gt_base['scenario_active'][:, 0].all() and not gt_base['scenario_active'][:, 1:].any()
+    assert gt_base['scenarios'] == ('clear view', )
+    for i, name in enumerate(SCENARIOS[1:], start=1):
+        frames, gt = render_clip_frames(_spec((name, ), T=40), bleeding=False)
+        act = gt['scenario_active']
+        assert gt['scenarios'] == (name, )
+        assert act[:, i].any(), name
+        np.testing.assert_array_equal(act[:, 0], ~act[:, 1:].any(1))
+        on = np.nonzero(act[:, i])[0]
+        changed = [(np.abs(frames[t].astype(int) - base[t].astype(int)).sum(-1) > 30).mean()
+                   for t in on]
+        assert max(changed) > 0.02, (name, changed)
+        if name == 'water flushing':
+            peak = on[len(on) // 3]
+            hsv_on = cv2.cvtColor(frames[peak], cv2.COLOR_BGR2HSV).astype(float)
+            hsv_off = cv2.cvtColor(base[peak], cv2.COLOR_BGR2HSV).astype(float)
+            inside = base[peak].sum(-1) > 30
+            assert hsv_on[..., 2][inside].mean() > hsv_off[..., 2][inside].mean() + 10
+            assert hsv_on[..., 1][inside].mean() < hsv_off[..., 1][inside].mean() - 10
+
+
+def test_water_flushing_clears_blood_then_it_returns():
+    spec = _spec(('water flushing', ), onset=0, T=90, seed=(5, 2, 4))
+    _, gt = render_clip_frames(spec)
+    flush = gt['scenario_active'][:, 4]
+    assert flush.any()
+    # the source is hidden at the flush's peak and seen again later
+    assert not gt['source_visible'][flush].all()
+
+
+def test_source_inside_and_moves_with_tissue():
+    spec = _spec(('camera jitter', ), T=40, site='gastric body')
+    frames, gt = render_clip_frames(spec, bleeding=False)
+    xy = gt['source_xy']
+    assert (xy >= 0).all() and (xy[:, 0] <= 319).all() and (xy[:, 1] <= 271).all()
+    assert np.ptp(xy, axis=0).max() > 2  # the camera moves
+    # the tissue patch around the source is found again where source_xy says it is
+    r = 12
+    for t0, t1 in ((5, 8), (20, 22), (30, 33)):
+        x0, y0 = np.round(xy[t0]).astype(int)
+        tmpl = frames[t0][y0 - r:y0 + r + 1, x0 - r:x0 + r + 1]
+        x1, y1 = np.round(xy[t1]).astype(int)
+        s = 3 * r
+        win = frames[t1][y1 - s:y1 + s + 1, x1 - s:x1 + s + 1]
+        res = cv2.matchTemplate(win, tmpl, cv2.TM_CCOEFF_NORMED)
+        _, _, _, (mx, my) = cv2.minMaxLoc(res)
+        found = np.array([x1 - s + mx + r, y1 - s + my + r])
+        assert np.hypot(*(found - xy[t1])) <= 3.0, (t0, t1, found, xy[t1])
+    # dense tracks start inside the view and are mostly visible
+    assert gt['tracks_visible'][0].mean() > 0.8

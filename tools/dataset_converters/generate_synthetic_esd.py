@@ -1,0 +1,58 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""Generate the synthetic ESD bleeding dataset in mmbleed's raw layout.
+
+Example::
+
+    python tools/dataset_converters/generate_synthetic_esd.py --out data/synthetic_esd \
+        --preset small --seed 0 --num-workers 2
+"""
+import argparse
+import os
+
+from mmbleed.datasets.synthetic import DATASET_PRESETS, SCENARIOS, SITE_PRESETS, \
+    generate_synthetic_esd
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Generate synthetic ESD bleeding videos.')
+    parser.add_argument('--out', required=True, help='output folder (detection/, tracking/)')
+    parser.add_argument('--preset', default='small', choices=sorted(DATASET_PRESETS))
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--num-patients', type=int, default=None)
+    parser.add_argument('--det-positive', type=int, default=None,
+                        help='bleeding detection clips per patient')
+    parser.add_argument('--det-negative', type=int, default=None,
+                        help='detection clips without bleeding per patient')
+    parser.add_argument('--track-clips', type=int, default=None,
+                        help='tracking clips per patient')
+    parser.add_argument('--det-frames', type=int, default=None, help='detection clip length')
+    parser.add_argument('--onset-frame', type=int, default=None,
+                        help='onset frame of detection clips')
+    parser.add_argument('--track-frames', type=int, nargs=2, default=None, metavar=('MIN', 'MAX'),
+                        help='tracking clip length range')
+    parser.add_argument('--num-tracks', type=int, default=None, help='dense point tracks per clip')
+    parser.add_argument('--sites', nargs='+', default=None, choices=list(SITE_PRESETS),
+                        metavar='SITE', help=f'site presets to use: {list(SITE_PRESETS)}')
+    parser.add_argument('--scenarios', nargs='+', default=None, choices=list(SCENARIOS),
+                        metavar='SCENARIO', help=f'force scenarios: {list(SCENARIOS)}')
+    parser.add_argument('--num-workers', type=int, default=min(4, os.cpu_count() or 1),
+                        help='worker processes over clips (output does not depend on it); '
+                        '0 renders in this process')
+    parser.add_argument('--no-convert', action='store_true',
+                        help='do not write annotations/{train,val,test}.json')
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    generate_synthetic_esd(
+        args.out, preset=args.preset, seed=args.seed, num_patients=args.num_patients,
+        det_positive=args.det_positive, det_negative=args.det_negative,
+        track_clips=args.track_clips, det_frames=args.det_frames, onset_frame=args.onset_frame,
+        track_frames=tuple(args.track_frames) if args.track_frames else None,
+        num_tracks=args.num_tracks, sites=args.sites, scenarios=args.scenarios,
+        num_workers=args.num_workers, convert=not args.no_convert)
+
+
+if __name__ == '__main__':
+    main()

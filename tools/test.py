@@ -1,0 +1,80 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""Test (evaluate) a model with an MMEngine Runner (standard OpenMMLab arguments).
+
+The checkpoint you give is loaded weights-only: it never runs code from the file.
+"""
+import argparse
+import os
+import os.path as osp
+
+import mmbleed  # noqa: F401  (torch 2.13 fixes before anything else loads)
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from mmbleed.registry import RUNNERS
+from mmbleed.utils import register_all_modules
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test an mmbleed model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        default=None,
+        help='checkpoint file (omit for models without weights, e.g. Red-Mask)')
+    parser.add_argument(
+        '--work-dir', help='the dir to save the evaluation results and logs')
+    parser.add_argument(
+        '--out', help='dump the per-sample predictions to this pickle file')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    register_all_modules(init_default_scope=False)
+
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
+    cfg.load_from = args.checkpoint
+
+    if args.out is not None:
+        assert args.out.endswith(('.pkl', '.pickle')), \
+            'The dump file must be a pkl file.'
+        cfg.test_evaluator = [cfg.test_evaluator] if isinstance(
+            cfg.test_evaluator, dict) else list(cfg.test_evaluator)
+        cfg.test_evaluator.append(
+            dict(type='DumpResults', out_file_path=args.out))
+
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
