@@ -6,6 +6,11 @@ The checkpoint you give is loaded weights-only: it never runs code from the file
 import argparse
 import os
 import os.path as osp
+import sys
+
+# Run the mmbleed of this checkout rather than an older installed copy (as
+# dist_train.sh does with PYTHONPATH); the copy `mim` runs has no checkout around it.
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 
 import mmbleed  # noqa: F401  (torch 2.13 fixes before anything else loads)
 from mmengine.config import Config, DictAction

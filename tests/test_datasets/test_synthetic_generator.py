@@ -201,3 +201,15 @@ def test_source_inside_and_moves_with_tissue():
         assert np.hypot(*(found - xy[t1])) <= 3.0, (t0, t1, found, xy[t1])
     # dense tracks start inside the view and are mostly visible
     assert gt['tracks_visible'][0].mean() > 0.8
+
+
+def test_refuses_to_write_over_a_raw_layout_it_did_not_make(tmp_path):
+    from mmbleed.datasets.synthetic import generate_synthetic_esd
+    expert = tmp_path / 'hospital' / 'detection' / 'labelme' / 'P000' / 'C000'
+    expert.mkdir(parents=True)
+    (expert / '000120.json').write_text('{"expert": true}')
+    with pytest.raises(FileExistsError, match='not written by the synthetic ESD generator'):
+        generate_synthetic_esd(str(tmp_path / 'hospital'), num_patients=3, det_positive=1,
+                               det_negative=0, track_clips=0, det_frames=12, onset_frame=6,
+                               convert=False, progress=False)
+    assert (expert / '000120.json').read_text() == '{"expert": true}'

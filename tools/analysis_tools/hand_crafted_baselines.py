@@ -18,11 +18,16 @@ import csv
 import glob
 import json
 import os.path as osp
+import sys
 from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
 from mmengine.logging import print_log
+
+# Run the mmbleed of this checkout rather than an older installed copy (as
+# dist_train.sh does with PYTHONPATH); the copy `mim` runs has no checkout around it.
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 
 from mmbleed.utils import red_mask_map
 

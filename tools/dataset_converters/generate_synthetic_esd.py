@@ -8,6 +8,12 @@ Example::
 """
 import argparse
 import os
+import os.path as osp
+import sys
+
+# Run the mmbleed of this checkout rather than an older installed copy (as
+# dist_train.sh does with PYTHONPATH); the copy `mim` runs has no checkout around it.
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 
 from mmbleed.datasets.synthetic import DATASET_PRESETS, SCENARIOS, SITE_PRESETS, \
     generate_synthetic_esd

@@ -9,15 +9,14 @@ Writes ``<root>/annotations/{train,val,test}.json`` all at once, or nothing: on 
 prints one line naming the file and the problem and exits with status 1.
 """
 import argparse
+import os.path as osp
 import sys
-from pathlib import Path
 
 from mmengine.logging import print_log
 
-try:
-    import mmbleed  # noqa: F401
-except ImportError:  # a source checkout without `pip install -e .`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# Run the mmbleed of this checkout rather than an older installed copy (as
+# dist_train.sh does with PYTHONPATH); the copy `mim` runs has no checkout around it.
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 
 from mmbleed.datasets.raw_layout import RawLayoutError, convert_raw_layout
 

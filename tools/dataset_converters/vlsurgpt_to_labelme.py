@@ -46,16 +46,14 @@ import os
 import os.path as osp
 import shutil
 import sys
-from pathlib import Path
 from typing import Dict, List, Optional
 
 import cv2
 from mmengine.logging import print_log
 
-try:
-    import mmbleed  # noqa: F401
-except ImportError:  # a source checkout without `pip install -e .`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# Run the mmbleed of this checkout rather than an older installed copy (as
+# dist_train.sh does with PYTHONPATH); the copy `mim` runs has no checkout around it.
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 
 from mmbleed.datasets.raw_layout import (CLIPS_CSV_HEADER, SCENARIOS,
                                          SOURCE_LABEL, RawLayoutError,

@@ -108,7 +108,8 @@ def add_distractors(rng: np.random.Generator, tissue: Tissue, unit: float, view_
         if rng.random() < 0.7:
             mask = np.maximum(mask, 0.6 * _blob(rng, win, c, rng.uniform(5, 11) * unit, 0.4))
         mask = cv2.GaussianBlur(mask, (0, 0), 0.9 * unit)
-        red = np.float32([0.10, 0.09, 0.80]) + np.float32(rng.uniform(-0.03, 0.05, 3))
+        # as red as fresh blood or redder: a Red-Mask argmax cannot tell them apart
+        red = np.float32([0.06, 0.06, 0.86]) + np.float32(rng.uniform(-0.03, 0.05, 3))
         paint(np.clip(mask, 0, 1) * rng.uniform(0.8, 1.0), red, win)
         kinds.append('red spots')
     # prominent, engorged red vessels

@@ -175,6 +175,28 @@ def plan_clips(preset: str = 'small', seed: int = 0, num_patients: Optional[int]
     return dict(detection=det, tracking=trk), dict(zip(patients, split_of))
 
 
+MARKER = 'synthetic_esd.json'
+
+
+def _claim_output_dir(out_dir: str, preset: str, seed: int) -> None:
+    """Refuse a folder holding a raw layout this generator did not write; mark ours.
+
+    Expert annotations are never overwritten: ``<out_dir>/detection`` or ``/tracking`` that
+    exist, are not empty and carry no ``synthetic_esd.json`` marker stop the generator.
+    """
+    if not osp.isfile(osp.join(out_dir, MARKER)):
+        for kind in ('detection', 'tracking'):
+            root = osp.join(out_dir, kind)
+            if osp.isdir(root) and os.listdir(root):
+                raise FileExistsError(
+                    f'{root}: not empty and not written by the synthetic ESD generator; '
+                    'refusing to write there (it may hold expert annotations). '
+                    'Choose an empty --out folder.')
+    os.makedirs(out_dir, exist_ok=True)
+    marker = dict(generator='mmbleed synthetic ESD', preset=preset, seed=seed)
+    _atomic_bytes(osp.join(out_dir, MARKER), json.dumps(marker).encode('utf-8'))
+
+
 def _write_csv(root: str, rows: List[Dict[str, object]], splits: Dict[str, str]) -> None:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator='\n')
@@ -215,6 +237,9 @@ def generate_synthetic_esd(out_dir: str, preset: str = 'small', seed: int = 0,
     Returns:
         dict: ``detection`` / ``tracking`` (root paths), ``num_clips``, ``num_frames``,
         ``seconds``, ``splits`` (patient -> split) and ``converted`` (converter results).
+
+    Raises:
+        FileExistsError: ``out_dir`` holds a raw layout the generator did not write.
     """
     t0 = time.time()
     plans, splits = plan_clips(preset, seed, num_patients, det_positive, det_negative,
@@ -222,6 +247,7 @@ def generate_synthetic_esd(out_dir: str, preset: str = 'small', seed: int = 0,
                                sites, scenarios)
     jobs = [(osp.join(out_dir, kind), spec) for kind in ('detection', 'tracking')
             for spec in plans[kind]]
+    _claim_output_dir(out_dir, preset, seed)
     for kind in plans:
         os.makedirs(osp.join(out_dir, kind), exist_ok=True)
     print_log(f'synthetic ESD ({preset}, seed {seed}): {len(plans["detection"])} detection and '
@@ -249,7 +275,7 @@ def generate_synthetic_esd(out_dir: str, preset: str = 'small', seed: int = 0,
         _write_csv(root, [r for (rt, _), r in zip(jobs, rows) if rt == root], splits)
         result[kind] = root
     if convert:
-        from mmbleed.datasets.raw_layout import convert_raw_layout  # lazily: optional here
+        from ..raw_layout import convert_raw_layout
         for kind in ('detection', 'tracking'):
             result['converted'][kind] = convert_raw_layout(result[kind])
     result['seconds'] = time.time() - t0

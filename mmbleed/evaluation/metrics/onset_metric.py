@@ -3,10 +3,10 @@
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 
 from mmbleed.registry import METRICS
+from mmbleed.utils.array import to_numpy
 from ..functional import earliest_onset_from_windows, is_no_onset, onset_accuracy
 from ..functional.onset import DEFAULT_KS
 
@@ -15,9 +15,7 @@ def _scalar(value: Any) -> Optional[float]:
     """A Python float from a number, 0-d/1-element array or tensor (``None`` stays)."""
     if value is None:
         return None
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
-    return float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
+    return float(to_numpy(value).reshape(-1)[0])
 
 
 def _onset(value: Any) -> Optional[float]:

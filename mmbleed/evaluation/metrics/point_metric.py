@@ -3,18 +3,12 @@
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 
 from mmbleed.registry import METRICS
+from mmbleed.utils.array import to_numpy
 from ..functional import error_rates, pck, tapvid_delta_avg
 from ..functional.point import ERR_THRESHOLDS, PCK_FRACTIONS, TAPVID_THRESHOLDS
-
-
-def _numpy(value: Any) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value, dtype=np.float64)
 
 
 @METRICS.register_module()
@@ -59,9 +53,9 @@ class PointMetric(BaseMetric):
         for sample in data_samples:
             gt = sample.get('gt_point', None)
             visible = sample.get('gt_visible', True)
-            if gt is None or not bool(np.all(_numpy(visible))):
+            if gt is None or not bool(np.all(to_numpy(visible))):
                 continue
-            gt = _numpy(gt).reshape(2)
+            gt = to_numpy(gt).reshape(2)
             if np.isnan(gt).any():
                 continue
             pred = sample.get('pred_point', None)
@@ -73,7 +67,7 @@ class PointMetric(BaseMetric):
             h, w = ori_shape[:2]
             self.results.append(
                 dict(
-                    pred=_numpy(pred).reshape(2),
+                    pred=to_numpy(pred).reshape(2),
                     gt=gt,
                     size=np.array([w, h], dtype=np.float64)))
 

@@ -3,18 +3,12 @@
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 
 from mmbleed.registry import METRICS
+from mmbleed.utils.array import to_numpy
 from ..functional import error_rates, occlusion_accuracy, pck, tapvid_delta_avg
 from ..functional.point import ERR_THRESHOLDS, PCK_FRACTIONS, TAPVID_THRESHOLDS
-
-
-def _numpy(value: Any, dtype: type = np.float64) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value, dtype=dtype)
 
 
 @METRICS.register_module()
@@ -68,9 +62,7 @@ class TrackMetric(BaseMetric):
         self.visible_thr = visible_thr
 
     def _visibility(self, value: Any) -> np.ndarray:
-        if isinstance(value, torch.Tensor):
-            value = value.detach().cpu().numpy()
-        value = np.asarray(value)
+        value = to_numpy(value, dtype=None)
         return value if value.dtype == bool else value > self.visible_thr
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
@@ -79,8 +71,8 @@ class TrackMetric(BaseMetric):
             for key in ('pred_points', 'gt_points', 'gt_visible', 'ori_shape'):
                 if sample.get(key, None) is None:
                     raise KeyError(f'TrackMetric needs `{key}` in every data sample')
-            gt = _numpy(sample.get('gt_points')).reshape(-1, 2)
-            pred = _numpy(sample.get('pred_points')).reshape(-1, 2)
+            gt = to_numpy(sample.get('gt_points')).reshape(-1, 2)
+            pred = to_numpy(sample.get('pred_points')).reshape(-1, 2)
             num_frames = len(gt)
             if pred.shape != gt.shape:
                 raise ValueError(f'pred_points {pred.shape} and gt_points {gt.shape} differ')
@@ -90,7 +82,7 @@ class TrackMetric(BaseMetric):
                                       (num_frames, )).copy()
             annotated = sample.get('gt_annotated', None)
             annotated = (~np.isnan(gt).any(axis=-1) if annotated is None else
-                         _numpy(annotated, bool).reshape(num_frames))
+                         to_numpy(annotated, bool).reshape(num_frames))
             query_frame = int(sample.get('query_frame', 0) or 0)
             h, w = sample.get('ori_shape')[:2]
             result = dict(
