@@ -97,3 +97,26 @@ def test_full_unpickling_only_under_a_trusted_dir(tmp_path):
 def test_missing_checkpoint_names_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         CheckpointLoader.load_checkpoint(str(tmp_path / 'nope.pth'))
+
+
+def test_init_cfg_pretrained_is_weights_only(tmp_path):
+    from mmbleed.registry import MODELS
+    head = MODELS.build(dict(type='mmbleed.HeatmapHead', in_channels=4))
+    good = str(tmp_path / 'head.pth')
+    torch.save({'state_dict': {k: torch.full_like(v, 0.5)
+                               for k, v in head.state_dict().items()}}, good)
+    loaded = MODELS.build(
+        dict(type='mmbleed.HeatmapHead', in_channels=4,
+             init_cfg=dict(type='Pretrained', checkpoint=good)))
+    loaded.init_weights()
+    assert torch.all(loaded.final.weight == 0.5)
+
+    marker = tmp_path / 'code_ran'
+    evil = str(tmp_path / 'evil_head.pth')
+    torch.save({'state_dict': {}, 'x': _RunsCode(str(marker))}, evil)
+    victim = MODELS.build(
+        dict(type='mmbleed.HeatmapHead', in_channels=4,
+             init_cfg=dict(type='Pretrained', checkpoint=evil)))
+    with pytest.raises(UnsafeCheckpointError):
+        victim.init_weights()
+    assert not marker.exists()

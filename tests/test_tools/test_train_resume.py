@@ -1,8 +1,10 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """tools/train.py trains and checkpoints; --resume continues where it stopped;
 tools/test.py evaluates a checkpoint loaded weights-only and refuses unsafe files."""
+import fractions
 import os
 import os.path as osp
+import shutil
 
 import pytest
 import torch
@@ -135,3 +137,36 @@ def test_test_tool_refuses_a_checkpoint_that_runs_code(tiny_esd, tmp_path):
     assert 'refused to load checkpoint' in out.stderr
     assert 'evil.pth' in out.stderr
     assert not marker.exists()
+
+
+def test_resume_trusts_only_the_runners_own_work_dir(trained, tiny_esd,
+                                                     tmp_path):
+    """A checkpoint holding a non-weights object (here a Fraction) resumes from the
+    Runner's own work_dir (full unpickling) but is refused when pointed at."""
+    work_dir, ipe = trained
+    own_dir = str(tmp_path / 'own')
+    os.makedirs(own_dir)
+    ckpt = torch.load(osp.join(work_dir, 'epoch_2.pth'), weights_only=False)
+    ckpt['meta']['note'] = fractions.Fraction(1, 3)
+    own = osp.join(own_dir, 'epoch_2.pth')
+    torch.save(ckpt, own)
+    with open(osp.join(own_dir, 'last_checkpoint'), 'w') as f:
+        f.write(own)
+
+    register_all_modules()
+    cfg = Config.fromfile(TINY_CONFIG)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = tiny_esd
+    cfg.work_dir = own_dir
+    cfg.resume = True  # from the latest checkpoint of its own work_dir
+    runner = Runner.from_cfg(cfg)
+    runner.train()  # max_epochs=2: resumes and stops
+    assert (runner.epoch, runner.iter) == (2, 2 * ipe)
+
+    foreign = str(tmp_path / 'foreign.pth')
+    shutil.copy(own, foreign)
+    out = python_tool('tools/test.py', TINY_CONFIG, foreign,
+                      *data_options(tiny_esd))
+    assert out.returncode != 0
+    assert 'refused to load checkpoint' in out.stderr
+    assert 'Fraction' in out.stderr
