@@ -80,7 +80,7 @@ if __name__ == '__main__':
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
         include_package_data=True,
         package_data={'mmbleed': ['.mim/**/*']},
-        python_requires='>=3.8',
+        python_requires='>=3.10',
         license='Apache License 2.0',
         # OpenMMLab packages and openmim are installed by tools/install.sh with
         # --no-deps (see requirements/openmmlab.txt and STACK.md), so they are

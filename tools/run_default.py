@@ -9,6 +9,7 @@ Each step is the standard OpenMMLab command, printed before it runs, so it can b
 hand.
 """
 import argparse
+import json
 import os
 import os.path as osp
 import subprocess
@@ -38,9 +39,20 @@ def run(cmd: list) -> None:
     subprocess.run(cmd, cwd=ROOT, check=True)
 
 
+def cached_dataset_is_current(data_root: str) -> bool:
+    """The dataset was fully written (annotations exist) by this generator version."""
+    sys.path.insert(0, ROOT)
+    from mmbleed.datasets.synthetic.generator import FORMAT_VERSION, MARKER
+    marker = osp.join(ROOT, data_root, MARKER)
+    done = osp.join(ROOT, data_root, 'detection', 'annotations', 'test.json')
+    if not (osp.isfile(marker) and osp.isfile(done)):
+        return False
+    with open(marker) as f:
+        return json.load(f).get('format_version') == FORMAT_VERSION
+
+
 def ensure_dataset(data_root: str, seed: int, regenerate: bool) -> None:
-    marker = osp.join(ROOT, data_root, 'detection', 'annotations', 'test.json')
-    if osp.exists(marker) and not regenerate:
+    if cached_dataset_is_current(data_root) and not regenerate:
         print(f'using the cached synthetic ESD dataset in {data_root}')
         return
     run([

@@ -16,6 +16,7 @@ import mmbleed  # noqa: F401  (torch 2.13 fixes before anything else loads)
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmbleed.compat import UnsafeCheckpointError
 from mmbleed.registry import RUNNERS
 from mmbleed.utils import register_all_modules
 
@@ -44,6 +45,12 @@ def parse_args() -> argparse.Namespace:
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
+    if not osp.isfile(args.config):
+        parser.error(f'config {args.config} does not exist')
+    if args.checkpoint is not None and not osp.isfile(args.checkpoint):
+        parser.error(f'checkpoint {args.checkpoint} does not exist')
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        parser.error(f'--out must name a .pkl file, got {args.out}')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -67,8 +74,6 @@ def main() -> None:
     cfg.load_from = args.checkpoint
 
     if args.out is not None:
-        assert args.out.endswith(('.pkl', '.pickle')), \
-            'The dump file must be a pkl file.'
         cfg.test_evaluator = [cfg.test_evaluator] if isinstance(
             cfg.test_evaluator, dict) else list(cfg.test_evaluator)
         cfg.test_evaluator.append(
@@ -78,8 +83,15 @@ def main() -> None:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    if args.checkpoint is None and any(
+            p.requires_grad for p in runner.model.parameters()):
+        sys.exit(f'error: {args.config} has trainable weights: give the checkpoint to '
+                 'test (tools/test.py CONFIG CHECKPOINT)')
     runner.test()
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except (FileNotFoundError, UnsafeCheckpointError) as err:
+        sys.exit(f'error: {err}')

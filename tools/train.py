@@ -15,6 +15,7 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from mmbleed.compat import UnsafeCheckpointError
 from mmbleed.registry import RUNNERS
 from mmbleed.utils import register_all_modules
 
@@ -47,6 +48,10 @@ def parse_args() -> argparse.Namespace:
     # --local-rank; torchrun sets LOCAL_RANK instead.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
+    if not osp.isfile(args.config):
+        parser.error(f'config {args.config} does not exist')
+    if args.resume not in (None, 'auto') and not osp.isfile(args.resume):
+        parser.error(f'checkpoint {args.resume} does not exist')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -76,9 +81,9 @@ def main() -> None:
                 logger='current',
                 level=logging.WARNING)
         else:
-            assert optim_wrapper == 'OptimWrapper', (
-                '`--amp` is only supported when the optimizer wrapper type is '
-                f'`OptimWrapper` but got {optim_wrapper}.')
+            if optim_wrapper != 'OptimWrapper':
+                sys.exit('error: --amp needs optim_wrapper.type OptimWrapper, '
+                         f'the config has {optim_wrapper}')
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
 
@@ -97,4 +102,7 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except (FileNotFoundError, UnsafeCheckpointError) as err:
+        sys.exit(f'error: {err}')

@@ -61,7 +61,50 @@ class BaseClipDataset(BaseDataset):
             return None
         return rel if osp.isabs(rel) else osp.join(self.data_root or '', rel)
 
+    #: keys every ``data_list`` entry must have (docs/data_format.md §2)
+    REQUIRED_KEYS = ('clip_id', 'num_frames', 'height', 'width')
+
+    def _check_entry(self, raw_data_info) -> None:
+        """Name the file, clip and key when a (hand-edited) entry lacks something."""
+        if not isinstance(raw_data_info, dict):
+            raise ValueError(
+                f'{self.ann_file}: data_list entry {self._clip_index} is not '
+                f'a JSON object')
+        clip_id = raw_data_info.get('clip_id',
+                                    f'<data_list entry {self._clip_index}>')
+        where = f'{self.ann_file}: clip {clip_id}'
+        for key in self.REQUIRED_KEYS:
+            if raw_data_info.get(key) is None:
+                raise ValueError(f"{where}: missing key '{key}' (re-run "
+                                 'tools/dataset_converters/raw_to_mmbleed.py)')
+        for key in ('num_frames', 'height', 'width'):
+            value = raw_data_info[key]
+            try:
+                int(value)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"{where}: '{key}' must be an integer, got {value!r}"
+                ) from None
+        if raw_data_info.get('video') is None and raw_data_info.get(
+                'frame_dir') is None:
+            raise ValueError(f"{where}: missing key 'video' or 'frame_dir' "
+                             '(one of them must be set)')
+        anns = raw_data_info.get('annotations') or []
+        if not isinstance(anns, list):
+            raise ValueError(f"{where}: 'annotations' must be a list")
+        for i, ann in enumerate(anns):
+            if not isinstance(ann, dict) or 'frame' not in ann:
+                raise ValueError(
+                    f"{where}: annotations[{i}] has no key 'frame'")
+            point = ann.get('point')
+            if point is not None and not (isinstance(point, list)
+                                          and len(point) == 2):
+                raise ValueError(
+                    f"{where}: annotations[{i}] 'point' must be [x, y] or "
+                    f'null, got {point!r}')
+
     def parse_data_info(self, raw_data_info: dict) -> List[dict]:
+        self._check_entry(raw_data_info)
         clip = dict(
             clip_id=raw_data_info['clip_id'],
             clip_index=self._clip_index,

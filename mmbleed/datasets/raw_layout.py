@@ -12,6 +12,13 @@ The raw layout is what a hospital has after annotating ESD clips with LabelMe::
 ``<root>/annotations/{train,val,test}.json`` (MMEngine BaseDataset format), atomically: on any
 problem it raises :class:`RawLayoutError` with one line naming the file and the problem, and
 writes nothing.
+
+Pixel convention: mmbleed puts pixel centres at integer coordinates (an image ``w`` wide
+spans ``[-0.5, w - 0.5]``). LabelMe stores continuous canvas coordinates where pixel ``i``
+spans ``[i, i + 1)``. The conversion happens here and only here: :func:`read_labelme`
+checks a point in LabelMe space (``[0, w] x [0, h]``) and returns it minus 0.5
+(:func:`labelme_to_mmbleed`); tools that write LabelMe files add 0.5
+(:func:`mmbleed_to_labelme`, :func:`labelme_point_file`).
 """
 import csv
 import json
@@ -39,6 +46,9 @@ VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv')
 FRAME_EXTS = ('.jpg', '.jpeg', '.png')
 LABELME_REQUIRED_KEYS = ('shapes', 'imageHeight', 'imageWidth')
 DEFAULT_FPS = 30.0
+LABELME_VERSION = '5.4.1'
+#: LabelMe coordinate = mmbleed coordinate + LABELME_OFFSET (pixel i spans [i, i+1) there)
+LABELME_OFFSET = 0.5
 
 _NUMBER_WORDS = {2: 'two', 3: 'three', 4: 'four'}
 _NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
@@ -52,6 +62,9 @@ class RawLayoutError(ValueError):
         self.where = where
         self.problem = ' '.join(str(problem).split())  # always one line
         super().__init__(f'{where}: {self.problem}')
+
+    def __reduce__(self):  # picklable across worker processes
+        return type(self), (self.where, self.problem)
 
 
 @dataclass
@@ -93,6 +106,142 @@ class FrameAnnotation:
         return dict(frame=self.frame, point=self.point, visible=self.visible)
 
 
+# --------------------------------------------------------------------- shared helpers
+def labelme_to_mmbleed(x: float, y: float) -> List[float]:
+    """A LabelMe (continuous, pixel ``i`` spans ``[i, i+1)``) point in mmbleed pixels
+    (pixel centres at integers)."""
+    return [float(x) - LABELME_OFFSET, float(y) - LABELME_OFFSET]
+
+
+def mmbleed_to_labelme(x: float, y: float) -> List[float]:
+    """The inverse of :func:`labelme_to_mmbleed`."""
+    return [float(x) + LABELME_OFFSET, float(y) + LABELME_OFFSET]
+
+
+def point_in_frame(x: float, y: float, width: int, height: int) -> bool:
+    """Whether a LabelMe point lies in a ``width`` x ``height`` frame, ``[0, w] x [0, h]``."""
+    return 0 <= x <= width and 0 <= y <= height
+
+
+def labelme_point_file(point: Optional[Sequence[float]],
+                       occluded: bool,
+                       width: int,
+                       height: int,
+                       image_path: str = '',
+                       decimals: Optional[int] = None) -> dict:
+    """One LabelMe file holding the bleeding-source point (docs/data_format.md §1).
+
+    Args:
+        point: ``(x, y)`` in **LabelMe** coordinates (see :func:`mmbleed_to_labelme`), or
+            None for no ``bleeding_source`` shape (source hidden without a point).
+        occluded: set ``flags: {"occluded": true}`` on the shape.
+        width, height: the frame size (``imageWidth`` / ``imageHeight``).
+        image_path: ``imagePath``.
+        decimals: round the coordinates to this many decimals (None: as given).
+    """
+    shapes = []
+    if point is not None:
+        xy = [float(point[0]), float(point[1])]
+        if decimals is not None:
+            xy = [round(v, decimals) for v in xy]
+        shapes.append(
+            dict(
+                label=SOURCE_LABEL,
+                points=[xy],
+                group_id=None,
+                description='',
+                shape_type='point',
+                flags={'occluded': True} if occluded else {}))
+    return dict(
+        version=LABELME_VERSION,
+        flags={},
+        shapes=shapes,
+        imagePath=image_path,
+        imageData=None,
+        imageHeight=int(height),
+        imageWidth=int(width))
+
+
+def split_patients(num_patients: int, seed: Optional[int] = None) -> List[str]:
+    """Patient-level 4:1:1 split: ``max(1, round(n/6))`` patients each for val and test.
+
+    Returns the split of each patient: in order (train, then val, then test) when ``seed``
+    is None, else a deterministic shuffle of that assignment drawn from ``seed``.
+
+    Raises:
+        ValueError: fewer than 3 patients (val and test need one patient each).
+    """
+    if num_patients < 3:
+        raise ValueError(
+            f'need at least 3 patients for the train/val/test split by patient '
+            f'(val and test need one patient each), got {num_patients}')
+    n_eval = max(1, int(round(num_patients / 6)))
+    n_train = num_patients - 2 * n_eval
+    splits = ['train'] * n_train + ['val'] * n_eval + ['test'] * n_eval
+    if seed is None:
+        return splits
+    order = np.random.default_rng([seed, 7]).permutation(num_patients)
+    out = [''] * num_patients
+    for rank, idx in enumerate(order):
+        out[idx] = splits[rank]
+    return out
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to a temp file beside ``path``, then ``os.replace`` it.
+
+    Raises:
+        RawLayoutError: naming ``path`` when the file system refuses.
+    """
+    tmp = osp.join(osp.dirname(path) or '.', f'.{osp.basename(path)}.tmp')
+    try:
+        with open(tmp, 'wb') as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        if osp.isfile(tmp):
+            os.remove(tmp)
+        raise RawLayoutError(path, f'cannot be written ({_os_reason(e)})')
+
+
+def claim_output_root(out_dir: str, subdirs: Sequence[str], marker_name: str,
+                      info: dict, who: str) -> None:
+    """Refuse to write into a raw layout that a tool did not write; mark it as that tool's.
+
+    Expert annotations are never overwritten: when ``<out_dir>/<marker_name>`` is absent and
+    any of ``<out_dir>/<subdir>`` (``''`` for ``out_dir`` itself) exists and is not empty,
+    raise FileExistsError (one line). Otherwise create ``out_dir`` and write the marker
+    (``info`` as JSON) atomically.
+
+    Args:
+        out_dir: the folder the tool writes into.
+        subdirs: the raw layouts under ``out_dir`` the tool writes (``''``: ``out_dir``).
+        marker_name: the tool's marker file name, e.g. ``synthetic_esd.json``.
+        info: what the marker records (tool, arguments).
+        who: the tool, for the message (e.g. ``'the synthetic ESD generator'``).
+    """
+    if not osp.isfile(osp.join(out_dir, marker_name)):
+        for sub in subdirs:
+            root = osp.join(out_dir, sub) if sub else out_dir
+            if osp.exists(root) and (not osp.isdir(root) or os.listdir(root)):
+                raise FileExistsError(
+                    f'{root}: not empty and not written by {who} (no '
+                    f'{marker_name}); refusing to write there (it may hold '
+                    'expert annotations). Choose an empty output folder.')
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as e:
+        raise RawLayoutError(out_dir,
+                             f'cannot create the folder ({_os_reason(e)})')
+    atomic_write_bytes(
+        osp.join(out_dir, marker_name),
+        json.dumps(info, sort_keys=True).encode('utf-8'))
+
+
+def _os_reason(e: OSError) -> str:
+    return e.strerror or type(e).__name__
+
+
 # --------------------------------------------------------------------- clips.csv
 def read_clips_csv(root: str) -> List[ClipRow]:
     """Read and validate ``<root>/clips.csv`` (header, names, splits, scenarios, onsets).
@@ -108,6 +257,8 @@ def read_clips_csv(root: str) -> List[ClipRow]:
             lines = list(csv.reader(f))
     except (UnicodeDecodeError, csv.Error) as e:
         raise RawLayoutError(CLIPS_CSV, f'cannot be read as CSV ({e})')
+    except OSError as e:
+        raise RawLayoutError(CLIPS_CSV, f'cannot be read ({_os_reason(e)})')
     if not lines:
         raise RawLayoutError(CLIPS_CSV, 'file is empty (expected header '
                              f"'{','.join(CLIPS_CSV_HEADER)}')")
@@ -304,7 +455,12 @@ def find_clip_media(root: str, row: ClipRow) -> MediaInfo:
 # --------------------------------------------------------------------- LabelMe
 def read_labelme(path: str, where: str, frame: int, height: int,
                  width: int) -> FrameAnnotation:
-    """Read the ``bleeding_source`` point of one LabelMe file (docs/data_format.md §1)."""
+    """Read the ``bleeding_source`` point of one LabelMe file (docs/data_format.md §1).
+
+    The point is checked in LabelMe space (``[0, width] x [0, height]``) and returned in
+    mmbleed pixels: LabelMe ``(x, y)`` becomes ``(x - 0.5, y - 0.5)``
+    (:func:`labelme_to_mmbleed`; the one place LabelMe coordinates are converted).
+    """
     try:
         with open(path, encoding='utf-8') as f:
             data = json.load(f)
@@ -312,6 +468,8 @@ def read_labelme(path: str, where: str, frame: int, height: int,
         raise RawLayoutError(where, f'not valid JSON ({e})')
     except UnicodeDecodeError:
         raise RawLayoutError(where, 'not valid JSON (not UTF-8 text)')
+    except OSError as e:
+        raise RawLayoutError(where, f'cannot be read ({_os_reason(e)})')
     if not isinstance(data, dict):
         raise RawLayoutError(where, 'a LabelMe file must hold a JSON object')
     missing = [k for k in LABELME_REQUIRED_KEYS if k not in data]
@@ -359,7 +517,7 @@ def read_labelme(path: str, where: str, frame: int, height: int,
             where, f"'{SOURCE_LABEL}' points must be [[x, y]] with two finite "
             f'numbers, got {json.dumps(pts)[:80]}')
     x, y = float(pts[0][0]), float(pts[0][1])
-    if not (0 <= x <= width and 0 <= y <= height):
+    if not point_in_frame(x, y, width, height):
         raise RawLayoutError(
             where, f"'{SOURCE_LABEL}' point ({x:g}, {y:g}) is outside the "
             f'{width}x{height} frame')
@@ -367,8 +525,8 @@ def read_labelme(path: str, where: str, frame: int, height: int,
     if not isinstance(flags, dict):
         raise RawLayoutError(where, f"'{SOURCE_LABEL}' shape flags must be "
                              'an object')
-    return FrameAnnotation(frame, [x, y], not bool(flags.get('occluded')),
-                           where)
+    return FrameAnnotation(frame, labelme_to_mmbleed(x, y),
+                           not bool(flags.get('occluded')), where)
 
 
 def read_clip_annotations(root: str, row: ClipRow,
@@ -546,18 +704,31 @@ def convert_raw_layout(root: str,
 
 
 def _write_atomically(out_dir: str, contents: Dict[str, dict]) -> None:
-    """Write every ``<split>.json`` to a temp file first, then ``os.replace`` them all."""
-    os.makedirs(out_dir, exist_ok=True)
+    """Write every ``<split>.json`` to a temp file first, then ``os.replace`` them all.
+
+    Raises:
+        RawLayoutError: naming the file the file system refused.
+    """
+    where = out_dir
     temps: Dict[str, str] = {}
     try:
+        os.makedirs(out_dir, exist_ok=True)
         for split, content in contents.items():
+            where = osp.join(out_dir, f'{split}.json')
             fd, tmp = tempfile.mkstemp(
                 prefix=f'.{split}.', suffix='.json.tmp', dir=out_dir)
             temps[split] = tmp
             with os.fdopen(fd, 'w', encoding='utf-8') as f:
                 json.dump(content, f, indent=1)
+        for split in temps:  # fail before replacing any, where we can tell
+            where = osp.join(out_dir, f'{split}.json')
+            if osp.isdir(where):
+                raise IsADirectoryError(21, 'Is a directory', where)
         for split, tmp in temps.items():
-            os.replace(tmp, osp.join(out_dir, f'{split}.json'))
+            where = osp.join(out_dir, f'{split}.json')
+            os.replace(tmp, where)
+    except OSError as e:
+        raise RawLayoutError(where, f'cannot be written ({_os_reason(e)})')
     finally:
         for tmp in temps.values():
             if osp.exists(tmp):

@@ -1,13 +1,11 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """Short, long and hybrid track samples for bleeding-source tracking (paper §4.3)."""
 import json
-import logging
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Optional
 
 import numpy as np
-from mmengine.logging import print_log
 
 from mmbleed.registry import DATASETS
 from .base_clip_dataset import BaseClipDataset
@@ -18,23 +16,64 @@ def load_pseudo_tracks(path: str) -> Dict[str, List[dict]]:
 
     Each segment is ``dict(start=int, points=(K, L, 2) float32 NaN where missing,
     visible=(K, L) bool)`` covering clip frames ``start .. start + L - 1``.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: ``f'{path}: ...'`` for invalid JSON, missing keys, ragged tracks
+            (tracks of different lengths), points that are not ``[x, y]`` or null, or a
+            ``visible`` that does not match ``points``.
     """
-    with open(path, encoding='utf-8') as f:
-        content = json.load(f)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: pseudo-label file not found')
+    try:
+        with open(path, encoding='utf-8') as f:
+            content = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f'{path}: not valid JSON ({e})') from None
+    if not isinstance(content, dict) or not isinstance(
+            content.get('data_list'), list):
+        raise ValueError(f"{path}: missing key 'data_list' (a list of "
+                         'pseudo-track entries)')
     out: Dict[str, List[dict]] = defaultdict(list)
-    for entry in content['data_list']:
+    for n, entry in enumerate(content['data_list']):
+        if not isinstance(entry, dict):
+            raise ValueError(f'{path}: data_list[{n}] is not a JSON object')
+        where = (f"{path}: clip {entry['clip_id']} (data_list[{n}])"
+                 if 'clip_id' in entry else f'{path}: data_list[{n}]')
+        for key in ('clip_id', 'start', 'points'):
+            if key not in entry:
+                raise ValueError(f"{where}: missing key '{key}'")
         raw = entry['points']
+        if not isinstance(raw, list) or not all(
+                isinstance(track, list) for track in raw):
+            raise ValueError(f"{where}: 'points' must be K lists of L points")
         k = len(raw)
         length = len(raw[0]) if k else 0
+        if any(len(track) != length for track in raw):
+            raise ValueError(
+                f"{where}: ragged 'points': tracks have lengths "
+                f'{sorted({len(t) for t in raw})} (all K tracks must cover '
+                'the same L frames)')
         points = np.full((k, length, 2), np.nan, dtype=np.float32)
         for i, track in enumerate(raw):
             for j, p in enumerate(track):
-                if p is not None:
-                    points[i, j] = p
+                if p is None:
+                    continue
+                if not (isinstance(p, (list, tuple)) and len(p) == 2):
+                    raise ValueError(
+                        f"{where}: points[{i}][{j}] must be [x, y] or null, "
+                        f'got {p!r}')
+                points[i, j] = p
         known = ~np.isnan(points[..., 0])
         if entry.get('visible') is not None:
-            visible = np.asarray(entry['visible'], dtype=bool).reshape(
-                k, length) & known
+            vis = np.asarray(entry['visible'], dtype=object)
+            if vis.size == 0 and k * length == 0:
+                vis = np.zeros((k, length), dtype=bool)
+            if vis.shape != (k, length):
+                raise ValueError(
+                    f"{where}: 'visible' has shape {vis.shape}, 'points' "
+                    f'is {k} x {length}')
+            visible = vis.astype(bool) & known
         else:
             visible = known
         out[entry['clip_id']].append(
@@ -54,7 +93,8 @@ class TrackingDataset(BaseClipDataset):
             Defaults to ``'short'``.
         interval (int): the expert annotation spacing. Defaults to 30.
         pseudo_label_file (str, optional): pseudo tracks (relative to ``data_root`` or
-            absolute), merged into the samples when the file exists.
+            absolute), merged into the samples; a file that does not exist raises
+            FileNotFoundError.
         **kwargs: see :class:`BaseClipDataset`.
 
     A sample starts at a frame whose source is visible (the tracker's query). Fields besides
@@ -87,12 +127,11 @@ class TrackingDataset(BaseClipDataset):
             path = self.pseudo_label_file
             if not osp.isabs(path):
                 path = osp.join(self.data_root or '', path)
-            if osp.isfile(path):
-                self._pseudo = load_pseudo_tracks(path)
-            else:
-                print_log(
-                    f'pseudo_label_file {path} not found; training on expert '
-                    'labels only', logger='current', level=logging.WARNING)
+            if not osp.isfile(path):
+                raise FileNotFoundError(
+                    f'{path}: pseudo_label_file not found (leave '
+                    'pseudo_label_file unset to train on expert labels only)')
+            self._pseudo = load_pseudo_tracks(path)
         return super().load_data_list()
 
     def expand_clip(self, clip: dict, annotations: List[dict]) -> List[dict]:

@@ -4,6 +4,10 @@
 Six patients (P000-P003 train, P004 val, P005 test), 64x48 mp4v clips of 40 frames
 (P003/C000 as a PNG frame folder), LabelMe files, one dense_gt file. Bad-input tests copy it
 and change one thing.
+
+``CLIPS`` points are in mmbleed pixels (pixel centres at integers), i.e. what the converter
+writes to ``annotations/*.json``; the LabelMe files hold them + 0.5 (LabelMe's pixel ``i``
+spans ``[i, i+1)``). ``labelme_dict`` takes LabelMe coordinates as they are.
 """
 import csv
 import json
@@ -17,7 +21,7 @@ import numpy as np
 
 W, H, T = 64, 48, 40
 
-# clip_id -> (split, onset, {frame: (x, y, visible) | None})
+# clip_id -> (split, onset, {frame: (x, y, visible) | None}), (x, y) in mmbleed pixels
 CLIPS = {
     'P000/C000': ('train', 20, {
         20: (30.0, 20.0, True),
@@ -138,7 +142,8 @@ def make_raw_layout(root: str) -> str:
                 dict(label='instrument', points=[[0, 0], [5, 5]],
                      shape_type='rectangle', flags={})
             ] if frame == 20 else []
-            content = labelme_dict(None if ann is None else ann[:2],
+            content = labelme_dict(None if ann is None else
+                                   (ann[0] + 0.5, ann[1] + 0.5),
                                    occluded=ann is not None and not ann[2],
                                    extra_shapes=extra)
             write_json(

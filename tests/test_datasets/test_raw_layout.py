@@ -12,6 +12,9 @@ from raw_layout_helpers import (faststart, labelme_dict, read_clips_rows,
                       write_clips_csv, write_json, write_video)
 
 from mmbleed.datasets import RawLayoutError, convert_raw_layout
+from mmbleed.datasets import raw_layout
+from mmbleed.datasets.raw_layout import (claim_output_root, labelme_point_file,
+                                         point_in_frame, split_patients)
 
 REPO = Path(__file__).parents[2]
 
@@ -155,6 +158,12 @@ def _missing_shape_type(root):
     _labelme(root, d)
 
 
+def _unreadable_labelme(root):  # a folder where the file should be: open() fails
+    path = osp.join(root, 'labelme/P001/C000/000010.json')
+    os.remove(path)
+    os.makedirs(path)
+
+
 def _bad_labelme_name(root):
     write_json(
         osp.join(root, 'labelme/P001/C000/frame10.json'), labelme_dict())
@@ -257,6 +266,11 @@ BAD = {
                       'point (70, 10) is outside the 64x48 frame'),
     'negative point': (lambda r: _shape(r, points=[[3, -1]]),
                        'labelme/P001/C000/000010.json', 'outside'),
+    'unreadable labelme': (_unreadable_labelme,
+                           'labelme/P001/C000/000010.json', 'cannot be read'),
+    'point just outside': (lambda r: _shape(r, points=[[64.01, 10]]),
+                           'labelme/P001/C000/000010.json',
+                           'point (64.01, 10) is outside the 64x48 frame'),
     'bad labelme name': (_bad_labelme_name, 'labelme/P001/C000/frame10.json',
                          'frame index'),
     'onset past end': (_set(2, 5, '40'), 'clips.csv line 4',
@@ -331,3 +345,100 @@ def test_cli(raw_root):
         capture_output=True, text=True, cwd=str(REPO))
     assert proc.returncode == 0, proc.stderr
     assert osp.isfile(osp.join(raw_root, 'annotations', 'train.json'))
+
+
+# --- pixel convention: LabelMe (pixel i spans [i, i+1)) -> mmbleed (centres at integers) ---
+def test_labelme_points_move_half_a_pixel(raw_root):
+    """LabelMe x, y become x - 0.5, y - 0.5; the bounds check stays in LabelMe space."""
+    for frame, point in ((10, (0, 0)), (39, (64, 48))):
+        write_json(osp.join(raw_root, f'labelme/P001/C000/{frame:06d}.json'),
+                   labelme_dict(point))
+    write_json(osp.join(raw_root, 'labelme/P001/C000/000020.json'),
+               labelme_dict((10.5, 20.5)))  # the centre of pixel (10, 20)
+    convert(raw_root)
+    with open(osp.join(raw_root, 'annotations', 'train.json')) as f:
+        clips = {c['clip_id']: c for c in json.load(f)['data_list']}
+    assert [a['point'] for a in clips['P001/C000']['annotations']] == [
+        [-0.5, -0.5], [10.0, 20.0], [63.5, 47.5]]
+
+
+def test_shared_labelme_writer_and_checks():
+    lm = labelme_point_file((3.25, 4.0), True, 64, 48, image_path='a.png')
+    assert lm['shapes'] == [dict(label='bleeding_source', points=[[3.25, 4.0]],
+                                 group_id=None, description='', shape_type='point',
+                                 flags={'occluded': True})]
+    assert (lm['imageWidth'], lm['imageHeight'], lm['imagePath'],
+            lm['imageData']) == (64, 48, 'a.png', None)
+    assert labelme_point_file(None, False, 64, 48)['shapes'] == []
+    assert labelme_point_file((1.23456, 2), False, 64, 48,
+                              decimals=2)['shapes'][0]['points'] == [[1.23, 2.0]]
+    assert point_in_frame(0, 0, 64, 48) and point_in_frame(64, 48, 64, 48)
+    assert not point_in_frame(-0.01, 3, 64, 48)
+    assert not point_in_frame(3, 48.01, 64, 48)
+
+
+def test_split_patients_4_1_1():
+    assert split_patients(6) == ['train'] * 4 + ['val', 'test']
+    assert split_patients(12) == ['train'] * 8 + ['val'] * 2 + ['test'] * 2
+    shuffled = split_patients(12, seed=0)
+    assert sorted(shuffled) == sorted(split_patients(12))
+    assert shuffled == split_patients(12, seed=0)
+    for n in (0, 1, 2):
+        with pytest.raises(ValueError, match='at least 3 patients'):
+            split_patients(n)
+
+
+# --- file system failures become one-line RawLayoutErrors naming the file ---
+def test_unreadable_clips_csv(raw_root, monkeypatch):
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, 'Permission denied', path)
+
+    monkeypatch.setattr(raw_layout, 'open', refuse, raising=False)
+    with pytest.raises(RawLayoutError) as info:
+        convert(raw_root)
+    assert str(info.value) == 'clips.csv: cannot be read (Permission denied)'
+
+
+def test_unwritable_annotations(raw_root):
+    os.makedirs(osp.join(raw_root, 'annotations', 'val.json'))  # a folder in the way
+    with pytest.raises(RawLayoutError) as info:
+        convert(raw_root)
+    msg = str(info.value)
+    assert '\n' not in msg
+    assert msg.startswith(osp.join(raw_root, 'annotations', 'val.json') +
+                          ': cannot be written'), msg
+    assert not osp.exists(osp.join(raw_root, 'annotations', 'train.json'))
+    script = REPO / 'tools/dataset_converters/raw_to_mmbleed.py'
+    proc = subprocess.run([sys.executable, str(script), raw_root, '--no-progress'],
+                          capture_output=True, text=True, cwd=str(REPO))
+    assert proc.returncode == 1
+    assert 'Traceback' not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith('error: ')
+
+
+def test_raw_layout_error_pickles():
+    import pickle
+    e = pickle.loads(pickle.dumps(RawLayoutError('a.json', 'bad')))
+    assert isinstance(e, RawLayoutError) and str(e) == 'a.json: bad'
+
+
+# --- never write over a raw layout another tool (or a hospital) made ---
+def test_claim_output_root(tmp_path):
+    out = str(tmp_path / 'out')
+    claim_output_root(out, ('', ), 'mine.json', dict(tool='t'), who='tool t')
+    assert json.load(open(osp.join(out, 'mine.json'))) == dict(tool='t')
+    (tmp_path / 'out' / 'clips.csv').write_text('x')
+    claim_output_root(out, ('', ), 'mine.json', dict(tool='t'), who='tool t')  # ours
+    with pytest.raises(FileExistsError) as info:  # another tool's marker
+        claim_output_root(out, ('', ), 'other.json', {}, who='tool u')
+    assert str(info.value).startswith(f'{out}: not empty and not written by tool u')
+    assert '\n' not in str(info.value)
+    hospital = tmp_path / 'hospital'
+    (hospital / 'detection' / 'labelme').mkdir(parents=True)
+    with pytest.raises(FileExistsError, match='may hold expert annotations'):
+        claim_output_root(str(hospital), ('detection', 'tracking'), 'mine.json', {},
+                          who='tool t')
+    assert not (hospital / 'mine.json').exists()
+    claim_output_root(str(hospital), ('tracking', ), 'mine.json', {}, who='tool t')
+    assert (hospital / 'mine.json').is_file()
+    assert not [p for p in os.listdir(hospital) if p.endswith('.tmp')]

@@ -46,12 +46,14 @@ def test_annotated_frames(converted_root):
     ]
 
 
-def _write_ann(root, annotations, onset):
+def _write_ann(root, annotations, onset, drop=()):
     clip = dict(
         clip_id='P9/C0', patient='P9', clip='C0', split='train',
         video='videos/P000/C000.mp4', frame_dir=None, num_frames=40,
         height=48, width=64, fps=30.0, site='', scenarios=[],
         onset_frame=onset, annotations=annotations, dense_gt=None)
+    for key in drop:
+        del clip[key]
     path = osp.join(root, 'annotations', 'edge.json')
     with open(path, 'w') as f:
         json.dump(dict(metainfo=dict(split='train'), data_list=[clip]), f)
@@ -67,6 +69,25 @@ def _write_ann(root, annotations, onset):
 def test_skips_hidden_or_unannotated_onset(converted_root, annotations):
     ann = _write_ann(converted_root, annotations, 20)
     assert len(SourceDataset(ann_file=ann, data_root=converted_root)) == 0
+
+
+@pytest.mark.parametrize('drop, annotations, problem', [
+    (('num_frames', ), [], "clip P9/C0: missing key 'num_frames'"),
+    (('width', ), [], "clip P9/C0: missing key 'width'"),
+    (('video', 'frame_dir'), [], "clip P9/C0: missing key 'video' or 'frame_dir'"),
+    ((), [dict(point=[3.0, 4.0], visible=True)],
+     "clip P9/C0: annotations[0] has no key 'frame'"),
+    ((), [dict(frame=20, point=[3.0], visible=True)],
+     "clip P9/C0: annotations[0] 'point' must be [x, y]"),
+])
+def test_hand_edited_annotation_file_names_the_problem(converted_root, drop,
+                                                       annotations, problem):
+    ann = _write_ann(converted_root, annotations, 20, drop)
+    with pytest.raises(ValueError) as info:
+        SourceDataset(ann_file=ann, data_root=converted_root)
+    msg = str(info.value)
+    assert msg.startswith(osp.join(converted_root, ann) + ': '), msg
+    assert problem in msg, msg
 
 
 def test_bad_option(converted_root):

@@ -4,7 +4,10 @@ import csv
 import glob
 import json
 import os.path as osp
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -13,6 +16,7 @@ import pytest
 from mmbleed.datasets.synthetic import SCENARIOS, SITE_PRESETS, ClipSpec, \
     generate_synthetic_esd, render_clip_frames, split_patients
 
+REPO = Path(__file__).parents[2]
 HEADER = ['patient', 'clip', 'split', 'site', 'scenarios', 'onset_frame']
 NPZ = {
     'source_xy': (np.float32, lambda T, N: (T, 2)),
@@ -90,7 +94,9 @@ def test_raw_layout_follows_contract(dataset):
                 assert lm['imageData'] is None and (lm['imageHeight'], lm['imageWidth']) == (272, 320)
                 (shape, ) = [s for s in lm['shapes'] if s['label'] == 'bleeding_source']
                 assert shape['shape_type'] == 'point'
-                np.testing.assert_allclose(shape['points'][0], gt['source_xy'][t], atol=0.01)
+                # LabelMe's convention: mmbleed coordinate + 0.5 (docs/data_format.md §1)
+                np.testing.assert_allclose(shape['points'][0], gt['source_xy'][t] + 0.5,
+                                           atol=1e-3)
                 assert bool(shape['flags'].get('occluded', False)) == (not gt['source_visible'][t])
 
 
@@ -105,6 +111,78 @@ def test_splits_are_by_patient_4_1_1(dataset):
         assert Counter(s.pop() for s in per_patient.values()) == {'train': 4, 'val': 1, 'test': 1}
     assert Counter(split_patients(12, 0)) == {'train': 8, 'val': 2, 'test': 2}
     assert Counter(split_patients(60, 1)) == {'train': 40, 'val': 10, 'test': 10}
+    with pytest.raises(ValueError, match='at least 3 patients'):
+        split_patients(2, 0)
+
+
+def test_labelme_round_trip_is_exact(dataset):
+    """generator -> LabelMe (+0.5) -> converter (-0.5) gives back dense_gt source_xy."""
+    from mmbleed.datasets import convert_raw_layout
+    out, _ = dataset
+    root = osp.join(out, 'detection')
+    convert_raw_layout(root, show_progress=False)
+    checked = 0
+    for split in ('train', 'val', 'test'):
+        with open(osp.join(root, 'annotations', f'{split}.json')) as f:
+            clips = json.load(f)['data_list']
+        for clip in clips:
+            if not clip['annotations']:
+                continue
+            with np.load(osp.join(root, clip['dense_gt'])) as gt:
+                source_xy, visible = gt['source_xy'], gt['source_visible']
+            for ann in clip['annotations']:
+                t = ann['frame']
+                np.testing.assert_allclose(ann['point'], source_xy[t], atol=1e-3, rtol=0)
+                assert ann['visible'] == bool(visible[t])
+                checked += 1
+    assert checked == 12  # 6 bleeding clips, frames 12 and 22
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(num_patients=2), 'num_patients must be at least 3'),
+    (dict(onset_frame=24), 'onset_frame 24 must lie inside the 24-frame'),
+    (dict(onset_frame=-1), 'onset_frame -1 must lie inside'),
+    (dict(track_frames=(40, 31)), r'track_frames \(MIN, MAX\) = \(40, 31\)'),
+    (dict(track_frames=(0, 31)), 'must satisfy 1 <= MIN <= MAX'),
+    (dict(det_positive=-1), 'det_positive must be >= 0'),
+    (dict(det_positive=0, det_negative=0, track_clips=0), 'no clips'),
+    (dict(scenarios=('smoke', )), "unknown scenarios \\['smoke'\\]"),
+])
+def test_bad_arguments_rejected_before_rendering(tmp_path, kwargs, message):
+    args = dict(SMALL, num_patients=3, det_positive=1, det_negative=0, track_clips=1)
+    args.update(kwargs)
+    out = tmp_path / 'out'
+    with pytest.raises(ValueError, match=message):
+        generate_synthetic_esd(str(out), **args)
+    assert not out.exists()  # nothing written
+
+
+def _cli(*args):
+    return subprocess.run(
+        [sys.executable, str(REPO / 'tools/dataset_converters/generate_synthetic_esd.py'),
+         *args], capture_output=True, text=True, cwd=str(REPO))
+
+
+def test_cli_one_line_errors(tmp_path):
+    proc = _cli('--out', str(tmp_path / 'a'), '--num-patients', '2', '--num-workers', '0')
+    assert proc.returncode == 1
+    assert 'Traceback' not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        'error: num_patients must be at least 3, got 2: splits are by patient (4:1:1) and '
+        'val and test need one patient each']
+    assert not (tmp_path / 'a').exists()
+    expert = tmp_path / 'hospital' / 'tracking' / 'clips.csv'
+    expert.parent.mkdir(parents=True)
+    expert.write_text('expert')
+    proc = _cli('--out', str(tmp_path / 'hospital'), '--num-patients', '3', '--det-positive',
+                '1', '--det-negative', '0', '--track-clips', '0', '--det-frames', '4',
+                '--onset-frame', '2', '--num-workers', '0', '--no-convert')
+    assert proc.returncode == 1
+    assert 'Traceback' not in proc.stderr
+    (line, ) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"error: {tmp_path / 'hospital' / 'tracking'}: not empty and not "
+                           'written by the synthetic ESD generator'), line
+    assert expert.read_text() == 'expert'
 
 
 def test_deterministic_per_seed(tmp_path):

@@ -7,7 +7,7 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmbleed.datasets import TrackingDataset
+from mmbleed.datasets import TrackingDataset, load_pseudo_tracks
 
 
 def build(root, split='train', **kwargs):
@@ -81,9 +81,51 @@ def test_pseudo_labels(converted_root):
     assert long['pseudo_points'].shape == (2, 35, 2)
     assert np.isnan(long['pseudo_points'][:, 31:]).all()
     assert samples[('P001/C000', 'short')]['pseudo_points'].shape[0] == 0
-    # a missing file only warns
-    ds = build(converted_root, pseudo_label_file='pseudo_labels/none.json')
-    assert len(ds) == 4
+
+
+def test_missing_pseudo_label_file_raises(converted_root):
+    path = osp.join(converted_root, 'pseudo_labels/none.json')
+    with pytest.raises(FileNotFoundError, match=path):
+        build(converted_root, pseudo_label_file='pseudo_labels/none.json')
+
+
+def _write_pseudo(root, content):
+    path = osp.join(root, 'tracks.json')
+    with open(path, 'w') as f:
+        json.dump(content, f)
+    return path
+
+
+@pytest.mark.parametrize('content, problem', [
+    (dict(metainfo={}), "missing key 'data_list'"),
+    (dict(data_list=[dict(start=5, points=[[[1, 2]]])]), "missing key 'clip_id'"),
+    (dict(data_list=[dict(clip_id='P002/C000', points=[[[1, 2]]])]),
+     "clip P002/C000 (data_list[0]): missing key 'start'"),
+    (dict(data_list=[dict(clip_id='P002/C000', start=5)]), "missing key 'points'"),
+    (dict(data_list=[dict(clip_id='P002/C000', start=5,
+                          points=[[[1, 2], [3, 4]], [[1, 2]]])]),
+     "ragged 'points': tracks have lengths [1, 2]"),
+    (dict(data_list=[dict(clip_id='P002/C000', start=5, points=[[[1, 2, 3]]])]),
+     'points[0][0] must be [x, y] or null'),
+    (dict(data_list=[dict(clip_id='P002/C000', start=5, points=[[[1, 2], [3, 4]]],
+                          visible=[[True]])]),
+     "'visible' has shape (1, 1), 'points' is 1 x 2"),
+])
+def test_bad_pseudo_label_file(tmp_path, content, problem):
+    path = _write_pseudo(str(tmp_path), content)
+    with pytest.raises(ValueError) as info:
+        load_pseudo_tracks(path)
+    assert str(info.value).startswith(path + ': '), str(info.value)
+    assert problem in str(info.value), str(info.value)
+
+
+def test_bad_pseudo_label_json(tmp_path):
+    path = osp.join(str(tmp_path), 'tracks.json')
+    with open(path, 'w') as f:
+        f.write('{"data_list": [')
+    with pytest.raises(ValueError, match='not valid JSON') as info:
+        load_pseudo_tracks(path)
+    assert str(info.value).startswith(path + ': ')
 
 
 def test_bad_mode(converted_root):

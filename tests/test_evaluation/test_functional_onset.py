@@ -84,3 +84,12 @@ def test_earliest_onset_floor_and_guards():
         earliest_onset_from_windows([0, 1], [0.5], [0.9])
     with pytest.raises(ValueError):
         earliest_onset_from_windows([0], [float('nan')], [0.9])
+
+
+def test_padded_window_cannot_place_onset_past_the_clip():
+    # a 40-frame clip in one 60-frame window: theta 0.99 -> frame 59 without the cap
+    assert earliest_onset_from_windows([0], [0.99], [0.9], window=60,
+                                       valid_lens=[40]) == 39
+    assert earliest_onset_from_windows([0], [0.99], [0.9], window=60) == 59
+    with pytest.raises(ValueError, match='valid_lens'):
+        earliest_onset_from_windows([0, 30], [0.1, 0.1], [0.9, 0.9], valid_lens=[60])

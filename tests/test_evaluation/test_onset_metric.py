@@ -74,19 +74,24 @@ def test_window_mode_end_to_end():
     assert res['onset/false_alarm_rate'] == 1.0
 
 
-def test_window_mode_relative_gt_and_dict_samples():
-    metric = OnsetMetric(gt_onset_relative=True, window=60)
-    # dicts (as Evaluator passes them); gt relative to the window, -1 outside it
+def test_window_mode_dict_samples_and_padded_last_window():
+    metric = OnsetMetric(window=60)
+    # dicts (as Evaluator passes them), as OnsetDataset gives them: absolute gt_onset;
+    # clip B is 40 frames long, its only window padded (valid_len 40)
     metric.process(None, [
-        dict(clip_id='A', gt_onset=-1, window_start=0, pred_theta=0.2, pred_score=0.1),
-        dict(clip_id='A', gt_onset=40, window_start=30, pred_theta=0.7, pred_score=0.9),
-        dict(clip_id='A', gt_onset=10, window_start=60, pred_theta=0.2, pred_score=0.9),
+        dict(clip_id='A', gt_onset=70, window_start=0, pred_theta=0.2, pred_score=0.1),
+        dict(clip_id='A', gt_onset=70, window_start=30, pred_theta=0.7, pred_score=0.9),
+        dict(clip_id='A', gt_onset=70, window_start=60, pred_theta=0.2, pred_score=0.9),
+        dict(clip_id='B', gt_onset=39, window_start=0, valid_len=40, pred_theta=0.99,
+             pred_score=0.9),
     ])
-    res = metric.evaluate(3)
-    # gt = min(30 + 40, 60 + 10) = 70; pred = min(30 + 42, 60 + 12) = 72
-    assert res['onset/Acc@1'] == 0.0
+    res = metric.evaluate(4)
+    # A: pred = min(30 + 42, 60 + 12) = 72, error 2
+    # B: 0.99 * 60 = 59 would be past the clip; capped at its last frame 39, error 0
+    assert res['onset/Acc@0'] == 0.5
+    assert res['onset/Acc@1'] == 0.5
     assert res['onset/Acc@2'] == 1.0
-    assert res['onset/MAE'] == 2.0
+    assert res['onset/MAE'] == 1.0
     assert math.isnan(res['onset/false_alarm_rate'])
 
 

@@ -24,10 +24,13 @@ def _assert_two_ranks_trained_identically(work_dir: str) -> None:
     for name in ranks[0]:
         assert torch.equal(ranks[0][name], ranks[1][name]), name
     ckpt = torch.load(osp.join(work_dir, 'epoch_2.pth'), weights_only=False)
-    # ...and they trained: the saved weights are those of rank 0 after training
+    first = torch.load(osp.join(work_dir, 'epoch_1.pth'), weights_only=False)
+    # the saved weights are those of rank 0 after training ...
     for name, value in ranks[0].items():
         assert torch.equal(ckpt['state_dict'][name], value), name
     assert ckpt['meta']['epoch'] == 2
+    # ... and the second epoch changed them
+    assert any(not torch.equal(first['state_dict'][n], v) for n, v in ranks[0].items())
 
 
 def test_dist_train_sh_two_cpu_processes(tiny_esd, tmp_path):
@@ -55,7 +58,8 @@ def test_mim_train_two_processes(tiny_esd, tmp_path):
          *data_options(tiny_esd)],
         env=dict(PYTHONPATH=HOOK_DIR))
     assert out.returncode == 0, explain(out)
-    # mim ran the train.py installed inside the package, not the checkout's
+    # mim ran the train.py installed inside the package, not the checkout's: it trains
+    # the mmbleed installed by tools/install.sh (re-run it after changing the code)
     assert 'mmbleed/.mim/tools/train.py' in out.stdout + out.stderr
     _assert_two_ranks_trained_identically(work_dir)
 

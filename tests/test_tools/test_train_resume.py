@@ -4,6 +4,7 @@ tools/test.py evaluates a checkpoint loaded weights-only and refuses unsafe file
 import fractions
 import os
 import os.path as osp
+import re
 import shutil
 
 import pytest
@@ -102,9 +103,14 @@ def test_test_tool_reports_metrics_from_a_checkpoint(trained, tiny_esd):
                       work_dir, *data_options(tiny_esd))
     assert out.returncode == 0, explain(out)
     log = out.stdout + out.stderr
+    values = dict(re.findall(r'(source/[\w<=@%]+): ([-\d.naN]+)', log))
     for key in ('source/Err<=10', 'source/Err<=50', 'source/Err<=100',
                 'source/Err_avg', 'source/PCK@5%', 'source/delta_avg'):
-        assert key in log, key
+        assert key in values, key
+    assert int(float(values['source/num_points'])) > 0
+    assert 0.0 < float(values['source/Err_avg']) < 500.0  # finite, in pixels
+    assert 0.0 <= float(values['source/Err<=50']) <= float(
+        values['source/Err<=100']) <= 1.0
 
 
 def test_load_from_a_state_dict_only_file(trained, tiny_esd, tmp_path):
@@ -170,3 +176,24 @@ def test_resume_trusts_only_the_runners_own_work_dir(trained, tiny_esd,
     assert out.returncode != 0
     assert 'refused to load checkpoint' in out.stderr
     assert 'Fraction' in out.stderr
+
+
+@pytest.mark.parametrize('args, message', [
+    (['tools/test.py', 'configs/nope.py'], 'config configs/nope.py does not exist'),
+    (['tools/train.py', 'configs/nope.py'], 'config configs/nope.py does not exist'),
+    (['tools/test.py', TINY_CONFIG, 'missing.pth'], 'checkpoint missing.pth does not exist'),
+    (['tools/train.py', TINY_CONFIG, '--resume', 'missing.pth'],
+     'checkpoint missing.pth does not exist'),
+])
+def test_tools_say_what_is_missing_in_one_line(args, message):
+    out = python_tool(*args)
+    assert out.returncode != 0
+    assert message in out.stderr
+    assert 'Traceback' not in out.stderr
+
+
+def test_test_tool_wants_a_checkpoint_for_a_trained_model(tiny_esd):
+    out = python_tool('tools/test.py', TINY_CONFIG, *data_options(tiny_esd))
+    assert out.returncode != 0
+    assert 'has trainable weights: give the checkpoint' in out.stderr
+    assert 'Traceback' not in out.stderr

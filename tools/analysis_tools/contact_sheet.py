@@ -24,6 +24,7 @@ from mmengine.logging import print_log
 # dist_train.sh does with PYTHONPATH); the copy `mim` runs has no checkout around it.
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 
+from mmbleed.datasets import ClipReader
 from mmbleed.datasets.synthetic import SCENARIOS, SITE_PRESETS, ClipSpec, render_clip_frames
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -49,11 +50,12 @@ def _label(tile: np.ndarray, text: str, colour=(255, 255, 255)) -> np.ndarray:
 
 
 def _video_frame(path: str, index: int) -> Optional[np.ndarray]:
-    cap = cv2.VideoCapture(path)
-    cap.set(cv2.CAP_PROP_POS_FRAMES, index)
-    ok, frame = cap.read()
-    cap.release()
-    return frame if ok else None
+    """Frame ``index`` of a video (None when it cannot be read)."""
+    try:
+        with ClipReader(video_path=path) as reader:
+            return reader.get(index)
+    except (OSError, IndexError):  # VideoReadError is an OSError
+        return None
 
 
 def real_tiles(realdata: str) -> List[np.ndarray]:

@@ -15,11 +15,12 @@ import sys
 # dist_train.sh does with PYTHONPATH); the copy `mim` runs has no checkout around it.
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 
+from mmbleed.datasets.raw_layout import RawLayoutError
 from mmbleed.datasets.synthetic import DATASET_PRESETS, SCENARIOS, SITE_PRESETS, \
     generate_synthetic_esd
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Generate synthetic ESD bleeding videos.')
     parser.add_argument('--out', required=True, help='output folder (detection/, tracking/)')
     parser.add_argument('--preset', default='small', choices=sorted(DATASET_PRESETS))
@@ -46,19 +47,26 @@ def parse_args() -> argparse.Namespace:
                         '0 renders in this process')
     parser.add_argument('--no-convert', action='store_true',
                         help='do not write annotations/{train,val,test}.json')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main() -> None:
-    args = parse_args()
-    generate_synthetic_esd(
-        args.out, preset=args.preset, seed=args.seed, num_patients=args.num_patients,
-        det_positive=args.det_positive, det_negative=args.det_negative,
-        track_clips=args.track_clips, det_frames=args.det_frames, onset_frame=args.onset_frame,
-        track_frames=tuple(args.track_frames) if args.track_frames else None,
-        num_tracks=args.num_tracks, sites=args.sites, scenarios=args.scenarios,
-        num_workers=args.num_workers, convert=not args.no_convert)
+def main(argv=None) -> int:
+    """Generate; on bad arguments or output folder print one ``error: ...`` line, return 1."""
+    args = parse_args(argv)
+    try:
+        generate_synthetic_esd(
+            args.out, preset=args.preset, seed=args.seed, num_patients=args.num_patients,
+            det_positive=args.det_positive, det_negative=args.det_negative,
+            track_clips=args.track_clips, det_frames=args.det_frames,
+            onset_frame=args.onset_frame,
+            track_frames=tuple(args.track_frames) if args.track_frames else None,
+            num_tracks=args.num_tracks, sites=args.sites, scenarios=args.scenarios,
+            num_workers=args.num_workers, convert=not args.no_convert)
+    except (FileExistsError, ValueError, RawLayoutError) as e:  # RawLayoutError: a ValueError
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

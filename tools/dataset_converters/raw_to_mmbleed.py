@@ -6,7 +6,8 @@ Usage::
     python tools/dataset_converters/raw_to_mmbleed.py <root> [--out-dir DIR]
 
 Writes ``<root>/annotations/{train,val,test}.json`` all at once, or nothing: on bad input it
-prints one line naming the file and the problem and exits with status 1.
+prints one line naming the file and the problem and exits with status 1 (also when a file
+cannot be read or written).
 """
 import argparse
 import os.path as osp
@@ -47,7 +48,7 @@ def main(argv=None) -> int:
             out_dir=args.out_dir,
             dataset_name=args.dataset_name,
             show_progress=not args.no_progress)
-    except RawLayoutError as e:
+    except (RawLayoutError, OSError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     for split in ('train', 'val', 'test'):

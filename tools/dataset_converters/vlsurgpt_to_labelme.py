@@ -19,13 +19,16 @@ Mapping to the raw layout:
   and instrument/0/seq000 share a video, so they share a patient and never straddle a
   split); **clip** = ``<category><k>_<seq>`` (e.g. ``tissue0_seq000``).
 - **split** by patient in order: the last ``max(1, round(n/6))`` patients are test, the
-  ``max(1, round(n/6))`` before them val, the rest train (needs >= 3 patients).
+  ``max(1, round(n/6))`` before them val, the rest train (needs >= 3 patients;
+  ``raw_layout.split_patients``).
 - **video**: ``videos/<patient>/<clip>.mp4``, a symlink to the source (``--copy`` copies).
 - **bleeding_source** = point number ``--point-index`` (default 0) of ``labels.json``; one
   LabelMe file ``labelme/<patient>/<clip>/<%06d>.json`` per frame key of ``labels.json``, in
   the decoded frame's pixels (``imageWidth``/``imageHeight`` = the coded size; for
   instrument/0/seq001, coded 1280x760 but displayed 1552 wide, the labels lie within the
-  coded grid). ``null`` → no shape (hidden); a status other than Clear View, Pulled or
+  coded grid). ``labels.json`` coordinates are continuous like LabelMe's (pixel ``i`` spans
+  ``[i, i+1)``), so they are copied as they are; the converter then subtracts 0.5 (mmbleed
+  puts pixel centres at integers). ``null`` → no shape (hidden); a status other than Clear View, Pulled or
   Reflection → the point with ``flags: {"occluded": true}``; a point outside the frame →
   no shape (logged).
 - **onset_frame** = the first annotated frame with a visible point (``--onset first``: the
@@ -36,11 +39,16 @@ Mapping to the raw layout:
 - **site** = ``VL-SurgPT <category> (robotic surgery)``.
 
 Then ``convert_raw_layout(out_root)`` validates the result and writes the annotations.
+
+``out_root`` must be empty or written by this tool before (it holds a ``vlsurgpt.json``
+marker): a raw layout without the marker may hold expert annotations and is never written
+over (``raw_layout.claim_output_root``).
 """
 import argparse
 import csv
 import glob
 import hashlib
+import io
 import json
 import os
 import os.path as osp
@@ -56,8 +64,12 @@ from mmengine.logging import print_log
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 
 from mmbleed.datasets.raw_layout import (CLIPS_CSV_HEADER, SCENARIOS,
-                                         SOURCE_LABEL, RawLayoutError,
-                                         convert_raw_layout)
+                                         RawLayoutError, atomic_write_bytes,
+                                         claim_output_root, convert_raw_layout,
+                                         labelme_point_file, point_in_frame,
+                                         split_patients)
+
+MARKER = 'vlsurgpt.json'
 
 VISIBLE_STATUSES = ('clear view', 'pulled', 'reflection')
 STATUS_TO_SCENARIO = {
@@ -109,16 +121,6 @@ def _sha1(path: str) -> str:
     return h.hexdigest()
 
 
-def assign_splits(num_patients: int) -> List[str]:
-    """Split names for patients in order: train first, then val, then test (4:1:1)."""
-    if num_patients < 3:
-        raise ValueError(f'need at least 3 distinct videos (patients) for '
-                         f'train/val/test, found {num_patients}')
-    n_eval = max(1, round(num_patients / 6))
-    n_train = num_patients - 2 * n_eval
-    return ['train'] * n_train + ['val'] * n_eval + ['test'] * n_eval
-
-
 def _statuses(texts: Optional[dict], frame: str, point_index: int) -> List[str]:
     if texts is None or frame not in texts or point_index >= len(
             texts[frame]):
@@ -126,27 +128,6 @@ def _statuses(texts: Optional[dict], frame: str, point_index: int) -> List[str]:
     status = texts[frame][point_index].get('status', [])
     status = [status] if isinstance(status, str) else list(status)
     return [s.strip().lower() for s in status]
-
-
-def _labelme(point, occluded: bool, width: int, height: int) -> dict:
-    shapes = []
-    if point is not None:
-        shapes.append(
-            dict(
-                label=SOURCE_LABEL,
-                points=[[float(point[0]), float(point[1])]],
-                group_id=None,
-                description='',
-                shape_type='point',
-                flags={'occluded': True} if occluded else {}))
-    return dict(
-        version='5.4.1',
-        flags={},
-        shapes=shapes,
-        imagePath='',
-        imageData=None,
-        imageHeight=height,
-        imageWidth=width)
 
 
 def convert_vlsurgpt(src: str,
@@ -174,9 +155,16 @@ def convert_vlsurgpt(src: str,
         digest = _sha1(seq['video'])
         patients.setdefault(digest, f'VL{len(patients):03d}')
         seq['patient'] = patients[digest]
-    split_of = dict(zip(patients.values(), assign_splits(len(patients))))
+    try:
+        split_of = dict(zip(patients.values(), split_patients(len(patients))))
+    except ValueError as e:  # one patient per distinct video
+        raise ValueError(f'{src}: {e} distinct videos') from None
 
-    os.makedirs(out_root, exist_ok=True)
+    claim_output_root(
+        out_root, ('', ), MARKER,
+        dict(tool='vlsurgpt_to_labelme.py', src=osp.abspath(src),
+             point_index=point_index, onset=onset),
+        who='vlsurgpt_to_labelme.py')
     rows, clips = [], []
     for seq in seqs:
         patient, clip = seq['patient'], seq['clip']
@@ -218,8 +206,8 @@ def convert_vlsurgpt(src: str,
             statuses = _statuses(texts, key, point_index)
             scenarios.update(STATUS_TO_SCENARIO[s] for s in statuses
                              if s in STATUS_TO_SCENARIO)
-            if point is not None and not (0 <= point[0] <= width
-                                          and 0 <= point[1] <= height):
+            if point is not None and not point_in_frame(
+                    point[0], point[1], width, height):
                 print_log(
                     f"{seq['labels']}: frame {key} point {point} is outside "
                     f'the {width}x{height} frame; written as hidden',
@@ -228,8 +216,10 @@ def convert_vlsurgpt(src: str,
             occluded = any(s not in VISIBLE_STATUSES for s in statuses)
             if point is not None and not occluded and first_visible is None:
                 first_visible = int(key)
-            with open(osp.join(ann_dir, f'{int(key):06d}.json'), 'w') as f:
-                json.dump(_labelme(point, occluded, width, height), f, indent=1)
+            atomic_write_bytes(
+                osp.join(ann_dir, f'{int(key):06d}.json'),
+                json.dumps(labelme_point_file(point, occluded, width, height),
+                           indent=1).encode('utf-8'))
         onset_frame = first_visible if onset == 'first' else None
         rows.append([
             patient, clip, split_of[patient],
@@ -249,10 +239,12 @@ def convert_vlsurgpt(src: str,
                 width=width,
                 height=height))
 
-    with open(osp.join(out_root, 'clips.csv'), 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(CLIPS_CSV_HEADER)
-        writer.writerows(rows)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CLIPS_CSV_HEADER)
+    writer.writerows(rows)
+    atomic_write_bytes(
+        osp.join(out_root, 'clips.csv'), buf.getvalue().encode('utf-8'))
     summary = convert_raw_layout(
         out_root, show_progress=show_progress) if convert else None
     return dict(clips=clips, summary=summary)
@@ -284,7 +276,7 @@ def main(argv=None) -> int:
             copy=args.copy,
             onset=args.onset,
             convert=not args.no_convert)
-    except (RawLayoutError, ValueError, FileNotFoundError) as e:
+    except (RawLayoutError, ValueError, OSError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1
     for c in result['clips']:

@@ -1,5 +1,7 @@
 # Source localization (paper §4.2) on the synthetic ESD detection clips: the onset frame of
 # each bleeding clip with its expert point. Training also uses the later annotated frames.
+# num_pseudo=0: these pipelines use no optical-flow pseudo-labels, so the frames after each
+# sample are not decoded (BleedOrigin's source module, which trains on them, sets it to 10).
 dataset_type = 'SourceDataset'
 data_root = 'data/synthetic_esd/detection/'
 
@@ -44,6 +46,7 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/train.json',
         frames='annotated',
+        num_pseudo=0,
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=8,
@@ -56,6 +59,7 @@ val_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/val.json',
         frames='onset',
+        num_pseudo=0,
         test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = dict(
@@ -69,6 +73,7 @@ test_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/test.json',
         frames='onset',
+        num_pseudo=0,
         test_mode=True,
         pipeline=test_pipeline))
 

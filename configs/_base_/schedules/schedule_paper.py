@@ -1,4 +1,4 @@
-# The paper-sized schedule (GPU): Adam, 100 epochs, cosine decay.
+# The paper-sized schedule (GPU): AdamW, 100 epochs, linear warm-up then cosine decay.
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

@@ -23,35 +23,17 @@ import numpy as np
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
+from ..raw_layout import (CLIPS_CSV_HEADER, atomic_write_bytes, claim_output_root,
+                          convert_raw_layout, labelme_point_file, mmbleed_to_labelme,
+                          split_patients)
 from .clip import ClipSpec, render_clip
 from .presets import DATASET_PRESETS
-from .scenarios import scenarios_to_str
+from .scenarios import SCENARIOS, scenarios_to_str
 from .tissue import SITE_PRESETS
 
-CSV_HEADER = ['patient', 'clip', 'split', 'site', 'scenarios', 'onset_frame']
-LABEL = 'bleeding_source'
+CSV_HEADER = list(CLIPS_CSV_HEADER)
 FPS = 30.0
 _ROOT_ID = {'detection': 1, 'tracking': 2}
-
-
-def split_patients(num_patients: int, seed: int) -> List[str]:
-    """Patient-level 4:1:1 train/val/test split (a shuffled, deterministic assignment)."""
-    n_val = max(1, int(round(num_patients / 6))) if num_patients >= 3 else 0
-    n_test = max(1, int(round(num_patients / 6))) if num_patients >= 3 else 0
-    n_train = num_patients - n_val - n_test
-    splits = ['train'] * n_train + ['val'] * n_val + ['test'] * n_test
-    order = np.random.default_rng([seed, 7]).permutation(num_patients)
-    out = [''] * num_patients
-    for rank, idx in enumerate(order):
-        out[idx] = splits[rank]
-    return out
-
-
-def _atomic_bytes(path: str, data: bytes) -> None:
-    tmp = osp.join(osp.dirname(path), f'.{osp.basename(path)}.tmp')
-    with open(tmp, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 def npz_bytes(arrays: Dict[str, np.ndarray]) -> bytes:
@@ -70,12 +52,13 @@ def npz_bytes(arrays: Dict[str, np.ndarray]) -> bytes:
 
 def labelme_dict(frame: int, point: Tuple[float, float], visible: bool, width: int,
                  height: int, clip: str) -> dict:
-    """One LabelMe file holding the bleeding-source point (``occluded`` flag when hidden)."""
-    shape = dict(label=LABEL, points=[[round(float(point[0]), 2), round(float(point[1]), 2)]],
-                 group_id=None, description='', shape_type='point',
-                 flags={'occluded': True} if not visible else {})
-    return dict(version='5.4.1', flags={}, shapes=[shape], imagePath=f'{clip}/{frame:06d}.png',
-                imageData=None, imageHeight=int(height), imageWidth=int(width))
+    """One LabelMe file holding the bleeding-source point (``occluded`` flag when hidden).
+
+    ``point`` is in mmbleed pixels (dense_gt ``source_xy``); the file holds it in LabelMe's
+    convention, ``point + 0.5`` (docs/data_format.md §1), which the converter undoes.
+    """
+    return labelme_point_file(mmbleed_to_labelme(*point), not visible, width, height,
+                              image_path=f'{clip}/{frame:06d}.png', decimals=4)
 
 
 def write_clip(root: str, spec: ClipSpec) -> Dict[str, object]:
@@ -107,11 +90,11 @@ def write_clip(root: str, spec: ClipSpec) -> Dict[str, object]:
                   tracks_xy=gt['tracks_xy'].astype(np.float32),
                   tracks_visible=gt['tracks_visible'].astype(bool),
                   scenario_active=gt['scenario_active'].astype(bool))
-    _atomic_bytes(osp.join(gdir, f'{spec.clip}.npz'), npz_bytes(arrays))
+    atomic_write_bytes(osp.join(gdir, f'{spec.clip}.npz'), npz_bytes(arrays))
     for t in spec.annotate:
         lm = labelme_dict(t, gt['source_xy'][t], bool(gt['source_visible'][t]), spec.width,
                           spec.height, spec.clip)
-        _atomic_bytes(osp.join(ldir, f'{t:06d}.json'),
+        atomic_write_bytes(osp.join(ldir, f'{t:06d}.json'),
                       json.dumps(lm, indent=2).encode('utf-8'))
     return dict(patient=spec.patient, clip=spec.clip, site=spec.site,
                 scenarios=scenarios_to_str(scenarios),
@@ -121,6 +104,33 @@ def write_clip(root: str, spec: ClipSpec) -> Dict[str, object]:
 def _write_job(job: Tuple[str, ClipSpec]) -> Dict[str, object]:
     cv2.setNumThreads(1)
     return write_clip(*job)
+
+
+def _check_args(n_pat: int, n_pos: int, n_neg: int, n_trk: int, T_det: int, onset: int,
+                lo: int, hi: int, n_tracks: int, scenarios: Optional[Sequence[str]]) -> None:
+    """Reject arguments that cannot give a valid dataset, before anything is rendered."""
+    if n_pat < 3:
+        raise ValueError(
+            f'num_patients must be at least 3, got {n_pat}: splits are by patient (4:1:1) '
+            'and val and test need one patient each')
+    for name, value in (('det_positive', n_pos), ('det_negative', n_neg),
+                        ('track_clips', n_trk), ('num_tracks', n_tracks)):
+        if value < 0:
+            raise ValueError(f'{name} must be >= 0, got {value}')
+    if n_pos + n_neg + n_trk == 0:
+        raise ValueError('det_positive, det_negative and track_clips are all 0: no clips')
+    if T_det < 1:
+        raise ValueError(f'det_frames must be >= 1, got {T_det}')
+    if n_pos > 0 and not 0 <= onset < T_det:
+        raise ValueError(f'onset_frame {onset} must lie inside the {T_det}-frame detection '
+                         f'clip (0..{T_det - 1})')
+    if lo < 1 or lo > hi:
+        raise ValueError(f'track_frames (MIN, MAX) = ({lo}, {hi}) must satisfy '
+                         '1 <= MIN <= MAX')
+    if scenarios is not None:
+        unknown = [s for s in scenarios if s not in SCENARIOS]
+        if unknown:
+            raise ValueError(f'unknown scenarios {unknown}; choose from {list(SCENARIOS)}')
 
 
 def plan_clips(preset: str = 'small', seed: int = 0, num_patients: Optional[int] = None,
@@ -134,6 +144,12 @@ def plan_clips(preset: str = 'small', seed: int = 0, num_patients: Optional[int]
     """Decide every clip (no rendering): ``({'detection': [...], 'tracking': [...]}, splits)``.
 
     Arguments left None take the preset's value (``presets.DATASET_PRESETS``).
+
+    Raises:
+        ValueError: an argument that cannot give a valid dataset (checked before anything
+            is rendered or written): fewer than 3 patients (val and test need one each),
+            the onset outside the detection clip, tracking lengths MIN > MAX or < 1,
+            negative counts, unknown sites or scenarios.
     """
     if preset not in DATASET_PRESETS:
         raise KeyError(f'unknown preset {preset!r}; choose from {sorted(DATASET_PRESETS)}')
@@ -146,8 +162,7 @@ def plan_clips(preset: str = 'small', seed: int = 0, num_patients: Optional[int]
     onset = p.onset_frame if onset_frame is None else onset_frame
     lo, hi = p.track_frames if track_frames is None else track_frames
     n_tracks = p.num_tracks if num_tracks is None else num_tracks
-    if not 0 <= onset < T_det:
-        raise ValueError(f'onset_frame {onset} must lie inside the {T_det}-frame clip')
+    _check_args(n_pat, n_pos, n_neg, n_trk, T_det, onset, lo, hi, n_tracks, scenarios)
     site_names = list(sites) if sites else list(SITE_PRESETS)
     unknown = set(site_names) - set(SITE_PRESETS)
     if unknown:
@@ -175,6 +190,9 @@ def plan_clips(preset: str = 'small', seed: int = 0, num_patients: Optional[int]
     return dict(detection=det, tracking=trk), dict(zip(patients, split_of))
 
 
+#: bumped when files written by an older generator must be regenerated (2: LabelMe points
+#: in LabelMe's pixel convention, mmbleed's + 0.5)
+FORMAT_VERSION = 2
 MARKER = 'synthetic_esd.json'
 
 
@@ -182,19 +200,13 @@ def _claim_output_dir(out_dir: str, preset: str, seed: int) -> None:
     """Refuse a folder holding a raw layout this generator did not write; mark ours.
 
     Expert annotations are never overwritten: ``<out_dir>/detection`` or ``/tracking`` that
-    exist, are not empty and carry no ``synthetic_esd.json`` marker stop the generator.
+    exist, are not empty and carry no ``synthetic_esd.json`` marker stop the generator
+    (``raw_layout.claim_output_root``).
     """
-    if not osp.isfile(osp.join(out_dir, MARKER)):
-        for kind in ('detection', 'tracking'):
-            root = osp.join(out_dir, kind)
-            if osp.isdir(root) and os.listdir(root):
-                raise FileExistsError(
-                    f'{root}: not empty and not written by the synthetic ESD generator; '
-                    'refusing to write there (it may hold expert annotations). '
-                    'Choose an empty --out folder.')
-    os.makedirs(out_dir, exist_ok=True)
-    marker = dict(generator='mmbleed synthetic ESD', preset=preset, seed=seed)
-    _atomic_bytes(osp.join(out_dir, MARKER), json.dumps(marker).encode('utf-8'))
+    claim_output_root(out_dir, ('detection', 'tracking'), MARKER,
+                      dict(generator='mmbleed synthetic ESD', preset=preset, seed=seed,
+                           format_version=FORMAT_VERSION),
+                      who='the synthetic ESD generator')
 
 
 def _write_csv(root: str, rows: List[Dict[str, object]], splits: Dict[str, str]) -> None:
@@ -204,7 +216,7 @@ def _write_csv(root: str, rows: List[Dict[str, object]], splits: Dict[str, str])
     for r in rows:
         w.writerow([r['patient'], r['clip'], splits[r['patient']], r['site'], r['scenarios'],
                     r['onset_frame']])
-    _atomic_bytes(osp.join(root, 'clips.csv'), buf.getvalue().encode('utf-8'))
+    atomic_write_bytes(osp.join(root, 'clips.csv'), buf.getvalue().encode('utf-8'))
 
 
 def generate_synthetic_esd(out_dir: str, preset: str = 'small', seed: int = 0,
@@ -240,6 +252,9 @@ def generate_synthetic_esd(out_dir: str, preset: str = 'small', seed: int = 0,
 
     Raises:
         FileExistsError: ``out_dir`` holds a raw layout the generator did not write.
+        ValueError: arguments that cannot give a valid dataset (see :func:`plan_clips`);
+            raised before anything is rendered or written.
+        RawLayoutError: a file cannot be written, or the converter rejects the result.
     """
     t0 = time.time()
     plans, splits = plan_clips(preset, seed, num_patients, det_positive, det_negative,
@@ -275,7 +290,6 @@ def generate_synthetic_esd(out_dir: str, preset: str = 'small', seed: int = 0,
         _write_csv(root, [r for (rt, _), r in zip(jobs, rows) if rt == root], splits)
         result[kind] = root
     if convert:
-        from ..raw_layout import convert_raw_layout
         for kind in ('detection', 'tracking'):
             result['converted'][kind] = convert_raw_layout(result[kind])
     result['seconds'] = time.time() - t0

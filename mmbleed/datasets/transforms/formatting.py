@@ -14,6 +14,7 @@ from mmcv.transforms import BaseTransform
 
 from mmbleed.registry import TRANSFORMS
 from mmbleed.structures import BleedDataSample
+from mmbleed.utils.geometry import apply_affine_to_points
 
 
 def image_to_tensor(img: Union[np.ndarray, Sequence[np.ndarray]]) -> torch.Tensor:
@@ -26,11 +27,9 @@ def image_to_tensor(img: Union[np.ndarray, Sequence[np.ndarray]]) -> torch.Tenso
 
 
 def _to_original(points: np.ndarray, input_to_original: Optional[np.ndarray]) -> np.ndarray:
-    points = np.asarray(points, dtype=np.float64)
     if input_to_original is None:
-        return points.astype(np.float32)
-    mat = np.asarray(input_to_original, dtype=np.float64)
-    return (points @ mat[:, :2].T + mat[:, 2]).astype(np.float32)
+        return np.asarray(points, dtype=np.float32)
+    return apply_affine_to_points(points, input_to_original).astype(np.float32)
 
 
 @TRANSFORMS.register_module()
@@ -101,7 +100,7 @@ class PackBleedInputs(BaseTransform):
                                              'input_to_original', 'crop_bbox', 'video',
                                              'frame_dir', 'num_frames', 'fps', 'patient',
                                              'site', 'scenarios', 'track_mode',
-                                             'window_start', 'drop'),
+                                             'window_start', 'valid_len', 'drop'),
                  pack_frames: bool = False,
                  extra_keys: Optional[Dict[str, str]] = None,
                  gt_keys: Sequence[str] = ('gt_visible', 'gt_onset', 'gt_onset_offset',

@@ -40,6 +40,7 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
 from mmbleed.registry import TRANSFORMS
+from mmbleed.utils.geometry import apply_affine_to_points
 
 IMAGE_KEYS = ('img', 'hsv_img', 'red_mask')
 IMAGE_LIST_KEYS = ('imgs', 'pseudo_imgs', 'hsv_imgs', 'red_masks')
@@ -71,13 +72,6 @@ def _current_hw(results: dict) -> Tuple[int, int]:
 def _to3x3(mat: np.ndarray) -> np.ndarray:
     out = np.eye(3, dtype=np.float64)
     out[:2] = mat
-    return out
-
-
-def apply_affine_to_points(points: np.ndarray, mat: np.ndarray) -> np.ndarray:
-    """Apply a 2x3 affine ``mat`` to ``(..., 2)`` points (NaN stays NaN)."""
-    pts = np.asarray(points, dtype=np.float64)
-    out = pts @ mat[:, :2].T + mat[:, 2]
     return out
 
 

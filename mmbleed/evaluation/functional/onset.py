@@ -88,17 +88,20 @@ def earliest_onset_from_windows(starts: Sequence[int],
                                 thetas: Sequence[float],
                                 confidences: Sequence[float],
                                 window: int = 60,
-                                conf_thr: float = 0.5) -> Optional[int]:
+                                conf_thr: float = 0.5,
+                                valid_lens: Optional[Sequence[int]] = None
+                                ) -> Optional[int]:
     """Reduce sliding-window predictions to one clip onset (BleedOrigin §4.1).
 
     A window starting at frame ``t`` predicts a normalised onset position ``θ ∈ [0, 1]`` and
     a confidence; the clip's onset is the earliest ``t + ⌊θ·N⌋`` over windows whose
     confidence is ``> conf_thr`` (strict), ``N = window``.
 
-    Two guards, documented because the paper is silent: ``θ`` is clipped to ``[0, 1]`` and
-    ``⌊θ·N⌋`` to ``N − 1`` (so θ = 1 means the window's last frame, not the next window's
-    first), and a ``1e-6`` tolerance is added before the floor so that ``θ = k / N`` stored
-    in float32 still gives ``k``.
+    Guards, documented because the paper is silent: ``θ`` is clipped to ``[0, 1]`` and
+    ``⌊θ·N⌋`` to the window's last real frame (``N − 1``, or ``valid_len − 1`` for a window
+    padded past the clip's end), so θ = 1 never points past the window or the clip; and a
+    ``1e-6`` tolerance is added before the floor so that ``θ = k / N`` stored in float32
+    still gives ``k``.
 
     Args:
         starts: first frame of each window (absolute, in the clip).
@@ -106,6 +109,7 @@ def earliest_onset_from_windows(starts: Sequence[int],
         confidences: predicted onset confidence per window.
         window: window length ``N`` in frames. Defaults to 60.
         conf_thr: confidence threshold. Defaults to 0.5.
+        valid_lens: real (not padded) frames of each window; ``None``: all ``N``.
 
     Returns:
         int | None: the onset frame, or ``None`` when no window is confident.
@@ -115,15 +119,19 @@ def earliest_onset_from_windows(starts: Sequence[int],
                          f'{len(starts)}, {len(thetas)} and {len(confidences)}')
     if window < 1:
         raise ValueError(f'window must be >= 1, got {window}')
+    if valid_lens is None:
+        valid_lens = [window] * len(starts)
+    elif len(valid_lens) != len(starts):
+        raise ValueError(f'valid_lens has {len(valid_lens)} entries for {len(starts)} windows')
     onset = None
-    for start, theta, conf in zip(starts, thetas, confidences):
+    for start, theta, conf, valid in zip(starts, thetas, confidences, valid_lens):
         theta, conf = float(theta), float(conf)
         if math.isnan(theta) or math.isnan(conf):
             raise ValueError('NaN in window predictions')
         if not conf > conf_thr:
             continue
         offset = math.floor(min(max(theta, 0.0), 1.0) * window + 1e-6)
-        candidate = int(start) + min(offset, window - 1)
+        candidate = int(start) + min(offset, max(1, min(int(valid), window)) - 1)
         if onset is None or candidate < onset:
             onset = candidate
     return onset

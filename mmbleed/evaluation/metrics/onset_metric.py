@@ -40,9 +40,9 @@ class OnsetMetric(BaseMetric):
       with :func:`earliest_onset_from_windows` (earliest ``t + ⌊θN⌋`` over windows with
       confidence ``> conf_thr``).
 
-    Ground truth is the absolute onset frame in the clip. With ``gt_onset_relative=True`` it
-    is instead relative to each window (``-1`` when the onset is not inside that window), and
-    the clip's onset is the earliest ``window_start + gt_onset`` over its windows.
+    Ground truth is the absolute onset frame in the clip (``OnsetDataset``'s ``gt_onset``). A
+    window shorter than ``N`` at the clip's end (``valid_len``, padded by the dataset) cannot
+    put the onset past its last real frame.
 
     Reported (prefix ``onset/``): ``Acc@k`` for each ``k`` (share of bleeding clips with
     ``|t_pred − t_gt| ≤ k``; a clip with no prediction is wrong), ``MAE`` (frames, over
@@ -55,7 +55,6 @@ class OnsetMetric(BaseMetric):
         ks (Sequence[int]): tolerances in frames. Defaults to ``(0, 1, 2, 4, 8, 16)``.
         window (int): sliding-window length ``N``. Defaults to 60.
         conf_thr (float): window confidence threshold. Defaults to 0.5.
-        gt_onset_relative (bool): ``gt_onset`` is relative to the window. Defaults to False.
         collect_device (str): device for collecting results across ranks. Defaults to 'cpu'.
         prefix (str, optional): metric-name prefix. Defaults to ``'onset'``.
     """
@@ -65,14 +64,12 @@ class OnsetMetric(BaseMetric):
                  ks: Sequence[int] = DEFAULT_KS,
                  window: int = 60,
                  conf_thr: float = 0.5,
-                 gt_onset_relative: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.ks = tuple(ks)
         self.window = window
         self.conf_thr = conf_thr
-        self.gt_onset_relative = gt_onset_relative
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         """Keep, per sample, the clip id, the ground truth and the clip or window output."""
@@ -88,8 +85,10 @@ class OnsetMetric(BaseMetric):
                 if start is None or conf is None:
                     raise KeyError('a window sample needs `window_start` (or `frame_idx`) '
                                    'and `pred_confidence` (or `pred_score`)')
+                valid_len = sample.get('valid_len', None)
                 result.update(
                     window_start=int(_scalar(start)),
+                    valid_len=self.window if valid_len is None else int(_scalar(valid_len)),
                     pred_theta=_scalar(sample.get('pred_theta')),
                     pred_confidence=_scalar(conf))
             elif 'pred_onset' in sample:
@@ -101,14 +100,6 @@ class OnsetMetric(BaseMetric):
 
     def _clip_gt(self, clip_id: str, items: List[dict]) -> Optional[float]:
         """The clip's ground-truth onset from all its samples (``None``: no bleeding)."""
-        if self.gt_onset_relative:
-            if any('window_start' not in it for it in items):
-                raise ValueError('gt_onset_relative=True needs window samples')
-            onsets = [
-                it['window_start'] + it['gt_onset'] for it in items
-                if it['gt_onset'] is not None
-            ]
-            return min(onsets) if onsets else None
         onsets = {it['gt_onset'] for it in items}
         if len(onsets) > 1:
             raise ValueError(f'clip {clip_id!r} has conflicting gt_onset values {onsets}')
@@ -129,6 +120,7 @@ class OnsetMetric(BaseMetric):
                     [it['window_start'] for it in items], [it['pred_theta'] for it in items],
                     [it['pred_confidence'] for it in items],
                     window=self.window,
+                    valid_lens=[it['valid_len'] for it in items],
                     conf_thr=self.conf_thr)
             else:
                 if len({it['pred_onset'] for it in items}) > 1:

@@ -18,12 +18,13 @@ class TrackMetric(BaseMetric):
     Each data sample (a ``BleedDataSample`` or its ``to_dict()``) carries
     ``pred_points`` ``(T, 2)``, ``gt_points`` ``(T, 2)`` (NaN rows: frame not annotated),
     ``gt_visible`` ``(T,)``, ``ori_shape`` ``(h, w)``, and optionally ``pred_visible``
-    ``(T,)`` (bool, or scores thresholded at ``visible_thr``), ``gt_annotated`` ``(T,)``
+    ``(T,)`` (bool, or scores thresholded at ``visible_thr``), ``annotated`` ``(T,)``
     and ``query_frame`` (int, default 0). Points are in the original frame's pixels.
 
     Which frames count (documented choice, following TAP-Vid's "query first" mode): only
     frames **after** the query frame — the tracker is given the source there, so scoring it
-    would inflate every number. A frame is *annotated* when ``gt_annotated`` says so, or,
+    would inflate every number. A frame is *annotated* when ``annotated`` (as
+    ``TrackingDataset`` gives it; ``gt_annotated`` is accepted too) says so, or,
     without that field, when its ground-truth point is finite.
 
     - ``Err<=d``, ``Err_avg`` (BleedOrigin §5.1) and ``PCK@f`` (SurgBlood): pooled over all
@@ -80,7 +81,7 @@ class TrackMetric(BaseMetric):
                 raise ValueError('NaN in predicted points')
             visible = np.broadcast_to(self._visibility(sample.get('gt_visible')),
                                       (num_frames, )).copy()
-            annotated = sample.get('gt_annotated', None)
+            annotated = sample.get('annotated', sample.get('gt_annotated', None))
             annotated = (~np.isnan(gt).any(axis=-1) if annotated is None else
                          to_numpy(annotated, bool).reshape(num_frames))
             query_frame = int(sample.get('query_frame', 0) or 0)

@@ -1,10 +1,11 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """A trainable heat-map point regressor: backbone → Heat-Map module → argmax (paper §4.2).
 
-The single-frame core of BleedOrigin's source module, without the Red-Mask attention: an
-mmpretrain backbone, :class:`HeatmapHead`, a Gaussian heat-map target
-(``mmbleed.GaussianHeatmap`` codec) and its decoding to one point per image, reported in the
-original frame's pixels.
+The single-frame core of BleedOrigin's source module: an mmpretrain backbone,
+:class:`HeatmapHead`, a Gaussian heat-map target (``mmbleed.GaussianHeatmap`` codec) and its
+decoding to one point per image, reported in the original frame's pixels. It trains on the
+expert point's heat-map only (MSE); the paper's Red-Mask attention, pseudo-label heat-map term
+and Huber point term belong to the full source module.
 """
 from typing import Dict, List, Optional, Union
 
@@ -73,6 +74,12 @@ class HeatmapPointRegressor(BaseModel):
 
     def _predict(self, heatmaps: torch.Tensor,
                  data_samples: List[BleedDataSample]) -> List[BleedDataSample]:
+        expected = tuple(self.codec.heatmap_size[::-1])
+        if tuple(heatmaps.shape[-2:]) != expected:
+            raise ValueError(
+                f'the head made {tuple(heatmaps.shape[-2:])} (h, w) heat-maps but the '
+                f'codec decodes {expected}: the model input must be the codec\'s input_size '
+                f'{tuple(self.codec.input_size)} (w, h)')
         maps = heatmaps.detach().float().cpu().numpy()
         for sample, hm in zip(data_samples, maps):
             points, scores = self.codec.decode(hm)

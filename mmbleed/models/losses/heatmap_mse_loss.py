@@ -1,5 +1,9 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
-"""Mean squared error between predicted and Gaussian target heat-maps (paper §4.2 loss)."""
+"""Mean squared error between predicted and Gaussian target heat-maps.
+
+The heat-map terms of the paper's source loss (§4.2): 0.5·MSE(H, H_gt) + 0.5·mean MSE(H,
+H_pseudo); each term is one instance of this loss with its weight.
+"""
 from typing import Optional
 
 import torch

@@ -44,6 +44,7 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/train.json',
         frames='annotated',
+        num_pseudo=0,
         pipeline=[
             dict(type='mmbleed.LoadFrames'),
             dict(type='mmbleed.Resize', scale=input_size),
