@@ -34,5 +34,5 @@ default_hooks = dict(
         type='CheckpointHook',
         interval=4,
         max_keep_ckpts=2,
-        save_best='source/Err<=50',
-        rule='greater'))
+        save_best='source/Err_avg',  # a file name a shell can type
+        rule='less'))

@@ -76,5 +76,5 @@ default_hooks = dict(
         type='CheckpointHook',
         interval=5,
         max_keep_ckpts=3,
-        save_best='source/Err<=50',
-        rule='greater'))
+        save_best='source/Err_avg',  # a file name a shell can type
+        rule='less'))
