@@ -35,8 +35,11 @@ def parse_args() -> argparse.Namespace:
 
 
 def run(cmd: list) -> None:
+    """Run one step; a failed step ends the job with one line (its own error is above)."""
     print('\n$ ' + ' '.join(cmd), flush=True)
-    subprocess.run(cmd, cwd=ROOT, check=True)
+    code = subprocess.run(cmd, cwd=ROOT).returncode
+    if code != 0:
+        sys.exit(f'error: this step failed (exit {code}): {" ".join(cmd)}')
 
 
 def cached_dataset_is_current(data_root: str) -> bool:

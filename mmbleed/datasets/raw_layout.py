@@ -703,6 +703,12 @@ def convert_raw_layout(root: str,
     return summary
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomically(out_dir: str, contents: Dict[str, dict]) -> None:
     """Write every ``<split>.json`` to a temp file first, then ``os.replace`` them all.
 
@@ -718,6 +724,7 @@ def _write_atomically(out_dir: str, contents: Dict[str, dict]) -> None:
             fd, tmp = tempfile.mkstemp(
                 prefix=f'.{split}.', suffix='.json.tmp', dir=out_dir)
             temps[split] = tmp
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide it from others
             with os.fdopen(fd, 'w', encoding='utf-8') as f:
                 json.dump(content, f, indent=1)
         for split in temps:  # fail before replacing any, where we can tell

@@ -442,3 +442,17 @@ def test_claim_output_root(tmp_path):
     claim_output_root(str(hospital), ('tracking', ), 'mine.json', {}, who='tool t')
     assert (hospital / 'mine.json').is_file()
     assert not [p for p in os.listdir(hospital) if p.endswith('.tmp')]
+
+
+def test_annotation_files_are_readable_like_any_new_file(raw_root):
+    convert(raw_root)
+    expected = 0o666 & ~_current_umask()
+    for split in ('train', 'val', 'test'):
+        mode = os.stat(osp.join(raw_root, 'annotations', f'{split}.json')).st_mode
+        assert mode & 0o777 == expected, oct(mode)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
