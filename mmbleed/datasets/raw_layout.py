@@ -21,12 +21,12 @@ checks a point in LabelMe space (``[0, w] x [0, h]``) and returns it minus 0.5
 (:func:`mmbleed_to_labelme`, :func:`labelme_point_file`).
 """
 import csv
+import io
 import json
 import math
 import os
 import os.path as osp
 import re
-import tempfile
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -202,6 +202,18 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
         if osp.isfile(tmp):
             os.remove(tmp)
         raise RawLayoutError(path, f'cannot be written ({_os_reason(e)})')
+
+
+def write_clips_csv(root: str, rows: Sequence[Sequence[object]]) -> None:
+    """Write ``<root>/clips.csv`` atomically: the header, then one row per clip.
+
+    Each row holds the :data:`CLIPS_CSV_HEADER` columns in order (``''`` for no onset).
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator='\n')
+    writer.writerow(CLIPS_CSV_HEADER)
+    writer.writerows(rows)
+    atomic_write_bytes(osp.join(root, CLIPS_CSV), buf.getvalue().encode('utf-8'))
 
 
 def claim_output_root(out_dir: str, subdirs: Sequence[str], marker_name: str,
@@ -703,12 +715,6 @@ def convert_raw_layout(root: str,
     return summary
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _write_atomically(out_dir: str, contents: Dict[str, dict]) -> None:
     """Write every ``<split>.json`` to a temp file first, then ``os.replace`` them all.
 
@@ -721,11 +727,9 @@ def _write_atomically(out_dir: str, contents: Dict[str, dict]) -> None:
         os.makedirs(out_dir, exist_ok=True)
         for split, content in contents.items():
             where = osp.join(out_dir, f'{split}.json')
-            fd, tmp = tempfile.mkstemp(
-                prefix=f'.{split}.', suffix='.json.tmp', dir=out_dir)
+            tmp = osp.join(out_dir, f'.{split}.json.tmp')  # as atomic_write_bytes does
             temps[split] = tmp
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide it from others
-            with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            with open(tmp, 'w', encoding='utf-8') as f:
                 json.dump(content, f, indent=1)
         for split in temps:  # fail before replacing any, where we can tell
             where = osp.join(out_dir, f'{split}.json')

@@ -45,10 +45,8 @@ marker): a raw layout without the marker may hold expert annotations and is neve
 over (``raw_layout.claim_output_root``).
 """
 import argparse
-import csv
 import glob
 import hashlib
-import io
 import json
 import os
 import os.path as osp
@@ -63,11 +61,11 @@ from mmengine.logging import print_log
 # dist_train.sh does with PYTHONPATH); the copy `mim` runs has no checkout around it.
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 
-from mmbleed.datasets.raw_layout import (CLIPS_CSV_HEADER, SCENARIOS,
-                                         RawLayoutError, atomic_write_bytes,
-                                         claim_output_root, convert_raw_layout,
-                                         labelme_point_file, point_in_frame,
-                                         split_patients)
+from mmbleed.datasets.raw_layout import (SCENARIOS, RawLayoutError,
+                                         atomic_write_bytes, claim_output_root,
+                                         convert_raw_layout, labelme_point_file,
+                                         point_in_frame, split_patients,
+                                         write_clips_csv)
 
 MARKER = 'vlsurgpt.json'
 
@@ -239,12 +237,7 @@ def convert_vlsurgpt(src: str,
                 width=width,
                 height=height))
 
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(CLIPS_CSV_HEADER)
-    writer.writerows(rows)
-    atomic_write_bytes(
-        osp.join(out_root, 'clips.csv'), buf.getvalue().encode('utf-8'))
+    write_clips_csv(out_root, rows)
     summary = convert_raw_layout(
         out_root, show_progress=show_progress) if convert else None
     return dict(clips=clips, summary=summary)

@@ -7,7 +7,6 @@ default, plus negatives) and ``<out>/tracking/`` (clips starting at the onset, a
 ``os.replace``) and ``clips.csv`` last. Every clip draws from its own seed derived from the
 global seed, so the output is the same for a seed whatever the number of worker processes.
 """
-import csv
 import io
 import json
 import os
@@ -23,15 +22,14 @@ import numpy as np
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
-from ..raw_layout import (CLIPS_CSV_HEADER, atomic_write_bytes, claim_output_root,
+from ..raw_layout import (atomic_write_bytes, claim_output_root,
                           convert_raw_layout, labelme_point_file, mmbleed_to_labelme,
-                          split_patients)
+                          split_patients, write_clips_csv)
 from .clip import ClipSpec, render_clip
 from .presets import DATASET_PRESETS
 from .scenarios import SCENARIOS, scenarios_to_str
 from .tissue import SITE_PRESETS
 
-CSV_HEADER = list(CLIPS_CSV_HEADER)
 FPS = 30.0
 _ROOT_ID = {'detection': 1, 'tracking': 2}
 
@@ -95,7 +93,7 @@ def write_clip(root: str, spec: ClipSpec) -> Dict[str, object]:
         lm = labelme_dict(t, gt['source_xy'][t], bool(gt['source_visible'][t]), spec.width,
                           spec.height, spec.clip)
         atomic_write_bytes(osp.join(ldir, f'{t:06d}.json'),
-                      json.dumps(lm, indent=2).encode('utf-8'))
+                           json.dumps(lm, indent=2).encode('utf-8'))
     return dict(patient=spec.patient, clip=spec.clip, site=spec.site,
                 scenarios=scenarios_to_str(scenarios),
                 onset_frame='' if spec.onset is None else str(spec.onset))
@@ -210,13 +208,8 @@ def _claim_output_dir(out_dir: str, preset: str, seed: int) -> None:
 
 
 def _write_csv(root: str, rows: List[Dict[str, object]], splits: Dict[str, str]) -> None:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator='\n')
-    w.writerow(CSV_HEADER)
-    for r in rows:
-        w.writerow([r['patient'], r['clip'], splits[r['patient']], r['site'], r['scenarios'],
-                    r['onset_frame']])
-    atomic_write_bytes(osp.join(root, 'clips.csv'), buf.getvalue().encode('utf-8'))
+    write_clips_csv(root, [[r['patient'], r['clip'], splits[r['patient']], r['site'],
+                            r['scenarios'], r['onset_frame']] for r in rows])
 
 
 def generate_synthetic_esd(out_dir: str, preset: str = 'small', seed: int = 0,
