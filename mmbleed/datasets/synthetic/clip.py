@@ -15,7 +15,8 @@ from .bleeding import BleedingSim, blood_layer, sample_bleeding_params
 from .camera import EndoscopeView, jitter_windows_from_mask, make_camera_path, \
     make_elastic_field, motion_blur
 from .distractors import add_distractors
-from .scenarios import SCENARIOS, ScenarioRenderer, sample_scenario_plan
+from .scenario_renderer import ScenarioRenderer
+from .scenarios import SCENARIOS, sample_scenario_plan
 from .tissue import SITE_PRESETS, make_tissue
 
 #: a source (or track point) counts as hidden when something covers it this much
