@@ -4,6 +4,9 @@
 1. Generate the synthetic ESD dataset into ``data/synthetic_esd`` (first use only; cached).
 2. Train the heat-map source regressor on it with ``tools/train.py``.
 3. Test the trained checkpoint, and the hand-crafted Red-Mask baseline, with ``tools/test.py``.
+4. Score the shortcut rules the model must beat on the same test split (frame centre,
+   brightest region, darkest-red blob, Red-Mask argmax), with
+   ``tools/analysis_tools/hand_crafted_baselines.py``.
 
 Each step is the standard OpenMMLab command, printed before it runs, so it can be repeated by
 hand.
@@ -84,6 +87,8 @@ def main() -> None:
          '--work-dir', args.work_dir] + data_opts)
     run([sys.executable, 'tools/test.py', BASELINE_CONFIG, '--work-dir',
          args.work_dir + '_red-mask'] + test_opts)
+    run([sys.executable, 'tools/analysis_tools/hand_crafted_baselines.py', args.data_root,
+         '--stages', 'source'])
     print(f'\nmain job done in {time.time() - start:.0f} s; checkpoint: '
           f'{checkpoint}')
 

@@ -31,7 +31,11 @@ class OnsetDataset(BaseClipDataset):
 
     Args:
         window (int): frames per window, ``N``. Defaults to 60.
-        stride (int): frames between window starts. Defaults to 30.
+        stride (int): frames between window starts. Defaults to 1: windows advance one
+            frame at a time, as the paper's Eq. 2 does at test time ("the window advances
+            consecutively"), so the onset falls at every position ``θ`` of some window.
+            Training configs may use a larger stride to see fewer, less redundant windows
+            per epoch (the random drop below still varies where the onset falls).
         max_drop (int): training only: the largest number of leading frames dropped.
             Never more than the onset frame, so the onset stays in the clip. Defaults to 60.
         seed (int, optional): seed of the dataset's own RNG for the drops. Default None
@@ -48,7 +52,7 @@ class OnsetDataset(BaseClipDataset):
     def __init__(self,
                  *args,
                  window: int = 60,
-                 stride: int = 30,
+                 stride: int = 1,
                  max_drop: int = 60,
                  seed: Optional[int] = None,
                  **kwargs) -> None:

@@ -1,12 +1,19 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
-"""tools/analysis_tools/hand_crafted_baselines.py reads the converter's output via the library."""
+"""tools/analysis_tools/hand_crafted_baselines.py: the shortcut rules and their report."""
 import importlib.util
+import json
+import os.path as osp
 from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
 
 REPO = Path(__file__).parents[2]
 
 
-def _tool():
+@pytest.fixture(scope='module')
+def tool():
     path = REPO / 'tools/analysis_tools/hand_crafted_baselines.py'
     spec = importlib.util.spec_from_file_location('hand_crafted_baselines', path)
     module = importlib.util.module_from_spec(spec)
@@ -14,39 +21,246 @@ def _tool():
     return module
 
 
-def test_reads_frame_folders_and_converted_points(converted_root, monkeypatch):
-    tool = _tool()
-    seen = {}
-    scan = tool.scan_clip
+TISSUE = (140, 150, 170)  # BGR, Red-Mask (2R - G - B) / 510 ~ 0.1
+
+
+def tissue(h=80, w=100):
+    return np.full((h, w, 3), TISSUE, np.uint8)
+
+
+def disk(img, centre, radius, colour):
+    yy, xx = np.mgrid[:img.shape[0], :img.shape[1]]
+    img[(xx - centre[0])**2 + (yy - centre[1])**2 <= radius**2] = colour
+    return img
+
+
+def texture(h=120, w=160, seed=0):
+    rng = np.random.default_rng(seed)
+    img = cv2.GaussianBlur(rng.uniform(0, 255, (h, w)).astype(np.float32), (0, 0), 2.0)
+    img = (img - img.min()) / (img.max() - img.min()) * 255
+    return img.astype(np.uint8)
+
+
+def shifted(img, dx, dy):
+    m = np.float32([[1, 0, dx], [0, 1, dy]])
+    return cv2.warpAffine(img, m, (img.shape[1], img.shape[0]), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REFLECT)
+
+
+# ----------------------------------------------------------------------------- source rules
+def test_frame_centre(tool):
+    assert tool.frame_centre((48, 64, 3)) == (31.5, 23.5)
+    assert tool.frame_centre((272, 320)) == (159.5, 135.5)
+
+
+def test_brightest_region_finds_the_centre_of_a_white_square(tool):
+    img = np.full((100, 120, 3), 90, np.uint8)
+    img[:, :10] = 0  # outside the round view
+    img[30:50, 60:80] = 255  # 20x20 white square, centre (69.5, 39.5)
+    img[80:83, 20:23] = 255  # a smaller highlight elsewhere
+    x, y = tool.brightest_region_centroid(img)
+    assert abs(x - 69.5) < 0.5 and abs(y - 39.5) < 0.5
+
+
+def test_darkest_red_blob_picks_the_darker_of_two_red_blobs(tool):
+    img = tissue()
+    disk(img, (25, 30), 12, (30, 30, 230))  # bright red, larger
+    disk(img, (75, 50), 7, (10, 10, 110))  # dark red
+    x, y = tool.darkest_red_blob_centroid(img)
+    assert abs(x - 75) < 1 and abs(y - 50) < 1
+    # without red blobs: the frame centre
+    assert tool.darkest_red_blob_centroid(tissue()) == tool.frame_centre((80, 100))
+
+
+def test_red_mask_argmax_finds_the_reddest_spot(tool):
+    img = disk(tissue(), (60, 20), 4, (0, 0, 255))
+    x, y = tool.red_mask_argmax(img)
+    assert abs(x - 60) <= 1 and abs(y - 20) <= 1
+
+
+# ----------------------------------------------------------------------------- onset rules
+def _red_clip(grow_from=None, n=60):
+    """Frames with a red patch: static, or growing from frame ``grow_from``."""
+    for t in range(n):
+        r = 6.0 + (0.7 * (t - grow_from + 1) if grow_from is not None and t >= grow_from
+                   else 0.0)
+        yield t, disk(tissue(), (50, 40), r, (20, 20, 200))
+
+
+def test_red_area_growth_fires_where_a_red_patch_starts_growing(tool):
+    key = 'red>0.2'
+    growing, _ = tool.scan_detection_clip(_red_clip(grow_from=25), {})
+    static, _ = tool.scan_detection_clip(_red_clip(), {})
+    assert growing[key][0] > 0.005  # the patch is there from the start
+    assert tool.red_growth_onset(growing[key], delta=0.002, window=5, run=3) == 25
+    assert tool.red_growth_onset(static[key], delta=0.002, window=5, run=3) is None
+    assert np.allclose(static[key], static[key][0])
+
+
+def test_first_exceeding_and_growth_score(tool):
+    score = np.array([-np.inf, 0.1, 0.5, 0.2, 0.9])
+    assert tool.first_exceeding(score, [0.0, 0.1, 0.5, 0.9]).tolist() == [1, 2, 4, -1]
+    area = np.array([0.1] * 5 + [0.2, 0.3, 0.3, 0.3])
+    s = tool.red_growth_score(area, window=2, run=2)
+    assert np.isinf(s[:2]).all() and np.isinf(s[-1])
+    assert s[5] == pytest.approx(0.1)  # min(0.2 - 0.1, 0.3 - 0.15)
+    assert s[4] == pytest.approx(0.0)
+
+
+def test_constant_onset_is_the_median_of_the_given_onsets(tool):
+    assert tool.constant_onset([40, 50, None, 70, 60, 45]) == 50
+    assert tool.constant_onset([10, 11]) == 11  # 10.5 rounds half up
+    with pytest.raises(ValueError):
+        tool.constant_onset([None])
+
+
+# ----------------------------------------------------------------------------- tracking rules
+def test_lucas_kanade_follows_a_translated_texture(tool):
+    img = texture()
+    lk = tool.PyramidalLK()
+    lk.init(img, (70.0, 60.0))
+    dx, dy = 2.5, -1.5
+    for t in range(1, 5):
+        point, tracked = lk.step(shifted(img, dx * t, dy * t))
+        assert tracked
+        assert np.hypot(point[0] - (70 + dx * t), point[1] - (60 + dy * t)) < 1.0
+
+
+def test_lucas_kanade_keeps_the_last_point_when_lost(tool):
+    img = texture()
+    lk = tool.PyramidalLK()
+    lk.init(img, (70.0, 60.0))
+    point, tracked = lk.step(shifted(img, 2, 1))
+    lost, tracked_lost = lk.step(texture(seed=1))  # an unrelated frame
+    assert tracked and not tracked_lost
+    assert np.array_equal(lost, point)
+
+
+def test_static_point_stays_put(tool):
+    img = cv2.cvtColor(texture(), cv2.COLOR_GRAY2BGR)
+    frames = [(t, shifted(img, 3 * t, 0)) for t in range(6)]
+    out = tool.scan_tracking_clip(iter(frames), 6, 2, (50.0, 40.0), eval_frames=[4, 5])
+    assert set(out) == set(tool.TRACK_RULES)
+    assert np.array_equal(out['static point'], np.tile([50.0, 40.0], (6, 1)))
+    lk = out['pyramidal Lucas-Kanade']
+    assert np.array_equal(lk[:3], np.tile([50.0, 40.0], (3, 1)))  # up to the query
+    assert np.abs(lk[5] - [59.0, 40.0]).max() < 1.0
+
+
+def test_track_scores_equal_track_metric(tool):
+    from mmbleed.evaluation.metrics import TrackMetric
+    rng = np.random.default_rng(0)
+    records, preds, samples = [], [], []
+    for n in (31, 45):
+        gt = rng.uniform(0, 100, (n, 2))
+        annotated = np.zeros(n, bool)
+        annotated[::10] = True
+        annotated[-1] = True
+        gt[~annotated] = np.nan
+        visible = rng.uniform(size=n) > 0.2
+        visible[0] = True
+        pred = gt + rng.normal(0, 8, (n, 2))
+        pred[np.isnan(pred)] = 0.0
+        rec = dict(gt=gt, visible=visible, evaluated=annotated & (np.arange(n) > 0),
+                   size=np.array([120.0, 100.0]))
+        records.append(rec)
+        preds.append(pred)
+        samples.append(dict(pred_points=pred, gt_points=gt, gt_visible=visible,
+                            annotated=annotated, ori_shape=(100, 120)))
+    metric = TrackMetric()
+    metric.process({}, samples)
+    expected = metric.compute_metrics(metric.results)
+    got = tool.score_tracks(records, preds)
+    for key in ('Err<=10', 'Err<=50', 'Err_avg', 'PCK@5%', 'delta_avg', 'num_points'):
+        assert got[key] == pytest.approx(expected[key]), key
+
+
+# ----------------------------------------------------------------------------- the tool
+def test_reads_frame_folders_and_converted_points(tool, converted_root, monkeypatch):
+    seen = []
+    scan = tool.scan_detection_clip
 
     def spy(frames, points):
         frames = list(frames)
-        seen[len(seen)] = (len(frames), dict(points))
+        seen.append((len(frames), dict(points)))
         return scan(frames, points)
 
-    monkeypatch.setattr(tool, 'scan_clip', spy)
-    res = tool.evaluate(converted_root, split='all')
-    # every visible annotated point of the 6 bleeding clips, P003/C000's frame folder too
-    assert res['red_mask_num_points'] == 14
-    assert res['red_mask_num_onset_points'] == 6
-    assert (res['num_positive_clips'], res['num_negative_clips']) == (6, 1)
-    assert all(n == 40 for n, _ in seen.values())  # every frame decoded, frame folder too
-    points = [p for _, pts in seen.values() for p in pts.values()]
+    monkeypatch.setattr(tool, 'scan_detection_clip', spy)
+    res = tool.shortcut_report(converted_root, split='val', progress=False)
+    assert res['stages'] == ['onset', 'source']
+    # 5 train clips (tuning, P003/C000 a frame folder) + 1 val clip, each decoded once
+    assert len(seen) == 6 and all(n == 40 for n, _ in seen)
+    points = [p for _, pts in seen for p in pts.values()]
     assert (30.0, 20.0) in points  # annotations/*.json (mmbleed pixels), not LabelMe's 30.5
+    assert res['sizes']['train'] == dict(detection_clips=5, bleeding_clips=4,
+                                         negative_clips=1, onset_points=4,
+                                         visible_points=8)
+    assert res['sizes']['val']['visible_points'] == 4
+    assert res['onset']['constant (train median)']['params'].startswith('frame 11 ')
+    assert res['source']['onset frames']['frame centre']['num_points'] == 1
+    assert res['source']['all visible']['frame centre']['num_points'] == 4
+    assert set(res['onset']) == set(tool.ONSET_RULES)
 
 
-def test_missing_annotations_is_one_line(raw_root, capsys):
-    assert _tool().main([raw_root]) == 1
+def test_thresholds_come_from_the_tuning_split_only(tool, converted_root):
+    val = tool.shortcut_report(converted_root, split='val', progress=False)
+    test = tool.shortcut_report(converted_root, split='test', progress=False)
+    for stage in ('onset', ):
+        assert ({r: m['params'] for r, m in val[stage].items()} ==
+                {r: m['params'] for r, m in test[stage].items()})
+    assert ({r: m['params'] for r, m in val['source']['onset frames'].items()} ==
+            {r: m['params'] for r, m in test['source']['onset frames'].items()})
+    with pytest.raises(ValueError, match='never tuned on the test split'):
+        tool.shortcut_report(converted_root, tune_split='test', progress=False)
+
+
+def test_one_raw_root_as_tracking_root(tool, converted_root):
+    res = tool.shortcut_report(converted_root, stages=['track'], progress=False)
+    assert res['stages'] == ['track'] and 'onset' not in res and 'source' not in res
+    # P005/C000: query at frame 0; frame 30 visible; frame 39 annotated without a point
+    assert res['sizes']['test']['tracking_clips'] == 1
+    assert res['sizes']['test']['tracking_points'] == 1
+    static = res['track']['static point']
+    assert static['num_points'] == 1
+    assert static['Err_avg'] == pytest.approx(np.hypot(18 - 16, 17 - 16))
+    assert [b['rule'] for b in res['bars']] == ['static point']
+
+
+def test_missing_annotations_is_one_line(tool, raw_root, capsys):
+    assert tool.main([raw_root]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith('error: ') and 'raw_to_mmbleed.py' in err[0]
 
 
-def test_cli_prints_the_same_keys(converted_root):
-    res = _tool().evaluate(converted_root, split='test')
-    assert set(res) == {
-        'red_mask_err50_all_visible', 'red_mask_err50_onset', 'red_mask_num_points',
-        'red_mask_num_onset_points', 'red_mask_err_avg', 'frame_diff_red_mask_thr',
-        'frame_diff_red_mask_train_acc8', 'frame_diff_red_mask_acc8',
-        'frame_diff_red_mask_false_alarm_neg', 'num_positive_clips', 'num_negative_clips',
-        'frame_diff_rgb_thr', 'frame_diff_rgb_train_acc8', 'frame_diff_rgb_acc8',
-        'frame_diff_rgb_false_alarm_neg'}
+def test_missing_root_is_one_line(tool, tmp_path, capsys):
+    assert tool.main([str(tmp_path / 'nowhere')]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith('error: ') and 'nowhere' in err[0]
+
+
+def test_missing_tracking_root_is_one_line(tool, tmp_path, capsys):
+    (tmp_path / 'detection').mkdir()
+    assert tool.main([str(tmp_path), '--stages', 'track']) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and 'tracking' in err[0]
+
+
+def test_cli_writes_the_three_tables(tool, tiny_esd, tmp_path):
+    root = osp.dirname(tiny_esd)  # holds detection/ and tracking/
+    md, js = str(tmp_path / 'report.md'), str(tmp_path / 'report.json')
+    assert tool.main([root, '--out-md', md, '--out-json', js]) == 0
+    text = open(md, encoding='utf-8').read()
+    for heading in ('## Split sizes', '## Onset (test', '## Source (test', '## Tracking (test'):
+        assert heading in text
+    for rule in tool.ONSET_RULES + tool.SOURCE_RULES + tool.TRACK_RULES:
+        assert f'| {rule} |' in text
+    assert 'tuned on **train** only' in text and f'--out-md {md}' in text
+    assert text.count('PASS**') + text.count('FAIL**') + text.count('n/a**') == 1 + 4 + 1
+    res = json.load(open(js, encoding='utf-8'))
+    assert set(res['track']) == set(tool.TRACK_RULES)
+    sizes = res['sizes']['test']
+    assert sizes['tracking_clips'] + sizes['tracking_clips_without_query'] == 1
+    assert sizes['tracking_points'] <= 1  # frame 30 of a 31-frame clip, if visible
+    assert res['source']['onset frames']['frame centre']['num_points'] == \
+        sizes['onset_points'] <= 2
+    assert len(res['bars']) == 6

@@ -107,3 +107,25 @@ def test_missing_ann_file(tmp_path):
         build(str(tmp_path))
     with pytest.raises(ValueError):
         OnsetDataset(ann_file='x.json', window=0, lazy_init=True)
+
+
+def test_default_stride_is_one_frame(converted_root):
+    """Test-time windows advance one frame at a time by default (paper Eq. 2)."""
+    ds = build(converted_root, window=20, test_mode=True)
+    clip = [ds.get_data_info(i) for i in range(len(ds))
+            if ds.get_data_info(i)['clip_id'] == 'P000/C000']
+    num_frames = clip[0]['num_frames']
+    assert [w['window_start'] for w in clip] == list(range(num_frames - 20 + 1))
+    # the onset falls at every position of some window
+    assert sorted(w['gt_onset_offset'] for w in clip if w['has_onset']) == list(range(20))
+
+
+def test_onset_base_config_windows():
+    """The onset dataset config: stride 1 at test time, larger in training."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(osp.dirname(__file__), '..', '..', 'configs', '_base_',
+                                   'datasets', 'synthetic_esd_onset.py'))
+    assert cfg.test_dataloader.dataset.stride == 1
+    assert cfg.val_dataloader.dataset.stride == 1
+    assert cfg.train_dataloader.dataset.stride > 1
+    assert cfg.train_dataloader.dataset.max_drop == 60

@@ -25,16 +25,19 @@ NPZ = {
     'tracks_xy': (np.float32, lambda T, N: (T, N, 2)),
     'tracks_visible': (np.bool_, lambda T, N: (T, N)),
     'scenario_active': (np.bool_, lambda T, N: (T, 6)),
+    'source_hidden_by': (np.uint8, lambda T, N: (T,)),
+    'blood_mask': (np.uint8, lambda T, N: (T, 272, 40)),  # bit-packed along the width
+    'frame_size': (np.int32, lambda T, N: (2,)),
 }
-SMALL = dict(preset='small', det_frames=24, onset_frame=12, track_frames=(31, 32), num_tracks=16,
+SMALL = dict(preset='small', det_frames=24, onset_range=12, track_frames=(31, 32), num_tracks=16,
              convert=False, progress=False)
 
 
 @pytest.fixture(scope='module')
 def dataset(tmp_path_factory):
     out = str(tmp_path_factory.mktemp('synthetic_esd'))
-    res = generate_synthetic_esd(out, seed=3, num_patients=6, det_positive=1, det_negative=1,
-                                 track_clips=1, **SMALL)
+    res = generate_synthetic_esd(out, seed=3, num_patients=6, det_positive=(4, 1, 1),
+                                 det_negative=(4, 1, 1), track_clips=(4, 1, 1), **SMALL)
     return out, res
 
 
@@ -69,7 +72,8 @@ def test_raw_layout_follows_contract(dataset):
             cap.release()
             assert ok and frame.shape == (272, 320, 3)
             gt = np.load(osp.join(root, 'dense_gt', r['patient'], f"{r['clip']}.npz"))
-            assert set(gt.files) == set(NPZ)
+            assert set(gt.files) == set(NPZ) | {'source_region'}
+            assert gt['source_region'].dtype.kind == 'U'
             for name, (dtype, shape) in NPZ.items():
                 assert gt[name].dtype == dtype, name
                 assert gt[name].shape == shape(T, 16), name
@@ -140,8 +144,10 @@ def test_labelme_round_trip_is_exact(dataset):
 
 @pytest.mark.parametrize('kwargs, message', [
     (dict(num_patients=2), 'num_patients must be at least 3'),
-    (dict(onset_frame=24), 'onset_frame 24 must lie inside the 24-frame'),
-    (dict(onset_frame=-1), 'onset_frame -1 must lie inside'),
+    (dict(onset_range=24), r'onset_range \(MIN, MAX\) = \(24, 24\) must lie inside the 24-frame'),
+    (dict(onset_range=(-1, 5)), 'onset_range .* must lie inside'),
+    (dict(onset_range=(10, 5)), 'onset_range .* must lie inside'),
+    (dict(det_positive=(1, 2)), 'det_positive must be one int or three'),
     (dict(track_frames=(40, 31)), r'track_frames \(MIN, MAX\) = \(40, 31\)'),
     (dict(track_frames=(0, 31)), 'must satisfy 1 <= MIN <= MAX'),
     (dict(det_positive=-1), 'det_positive must be >= 0'),
@@ -176,7 +182,7 @@ def test_cli_one_line_errors(tmp_path):
     expert.write_text('expert')
     proc = _cli('--out', str(tmp_path / 'hospital'), '--num-patients', '3', '--det-positive',
                 '1', '--det-negative', '0', '--track-clips', '0', '--det-frames', '4',
-                '--onset-frame', '2', '--num-workers', '0', '--no-convert')
+                '--onset-range', '2', '2', '--num-workers', '0', '--no-convert')
     assert proc.returncode == 1
     assert 'Traceback' not in proc.stderr
     (line, ) = proc.stderr.strip().splitlines()
@@ -187,7 +193,7 @@ def test_cli_one_line_errors(tmp_path):
 
 def test_deterministic_per_seed(tmp_path):
     kw = dict(num_patients=3, det_positive=1, det_negative=0, track_clips=0, **SMALL)
-    kw['det_frames'], kw['onset_frame'], kw['num_tracks'] = 12, 6, 8
+    kw['det_frames'], kw['onset_range'], kw['num_tracks'] = 12, 6, 8
     a = generate_synthetic_esd(str(tmp_path / 'a'), seed=7, **kw)
     b = generate_synthetic_esd(str(tmp_path / 'b'), seed=7, **kw)
     c = generate_synthetic_esd(str(tmp_path / 'c'), seed=8, **kw)
@@ -288,6 +294,6 @@ def test_refuses_to_write_over_a_raw_layout_it_did_not_make(tmp_path):
     (expert / '000120.json').write_text('{"expert": true}')
     with pytest.raises(FileExistsError, match='not written by the synthetic ESD generator'):
         generate_synthetic_esd(str(tmp_path / 'hospital'), num_patients=3, det_positive=1,
-                               det_negative=0, track_clips=0, det_frames=12, onset_frame=6,
+                               det_negative=0, track_clips=0, det_frames=12, onset_range=6,
                                convert=False, progress=False)
     assert (expert / '000120.json').read_text() == '{"expert": true}'

@@ -106,3 +106,143 @@ def test_errors():
             dict(clip_id='A', gt_onset=3.0, pred_onset=3.0),
             dict(clip_id='A', gt_onset=4.0, pred_onset=3.0),
         ])
+
+
+OLD_ONSET_KEYS = {
+    f'onset/{k}'
+    for k in ('Acc@0', 'Acc@1', 'Acc@2', 'Acc@4', 'Acc@8', 'Acc@16', 'MAE', 'num_clips',
+              'num_missed', 'miss_rate', 'num_negative', 'false_alarm_rate')
+}
+
+
+def grouped_clip_samples():
+    """Six clips, two sites, three scenarios; the last one without site or scenarios."""
+    def make(clip_id, gt, pred, site=None, scenarios=None):
+        meta = dict(clip_id=clip_id)
+        if site is not None:
+            meta.update(site=site, scenarios=scenarios)
+        sample = BleedDataSample(metainfo=meta)
+        sample.gt_onset = gt
+        sample.pred_onset = pred
+        return sample
+
+    return [
+        make('C1', 100, 100, 'gastric antrum', ['clear view']),  # error 0
+        make('C2', 100, 106, 'gastric antrum', ['water flushing', 'camera jitter']),  # 6
+        make('C3', 100, -1, 'esophagus', ['water flushing']),  # missed
+        make('C4', -1, 50, 'esophagus', ['camera jitter']),  # false alarm
+        make('C5', -1, -1, 'gastric antrum', ['water flushing']),  # correct rejection
+        make('C6', 100, 110),  # error 10, no site / scenarios: overall only
+    ]
+
+
+def test_breakdown_by_scenario_and_site(monkeypatch):
+    from mmbleed.evaluation.metrics import onset_metric
+    logged = []
+    monkeypatch.setattr(onset_metric, 'print_log', lambda msg, **kw: logged.append(msg))
+    samples = grouped_clip_samples()
+    evaluator = Evaluator(dict(type='mmbleed.OnsetMetric'))
+    evaluator.process(data_samples=samples)
+    res = evaluator.evaluate(len(samples))
+
+    # overall numbers unchanged by the breakdown
+    assert res['onset/num_clips'] == 4 and res['onset/num_negative'] == 2
+    assert res['onset/Acc@4'] == 0.25 and res['onset/Acc@8'] == 0.5
+    assert res['onset/MAE'] == pytest.approx(16 / 3)
+    assert res['onset/false_alarm_rate'] == 0.5
+
+    def group(name):
+        prefix = f'onset/{name}/'
+        return {k[len(prefix):]: v for k, v in res.items() if k.startswith(prefix)}
+
+    # C1
+    clear = group('scenario/clear view')
+    assert clear['Acc@4'] == 1.0 and clear['Acc@8'] == 1.0 and clear['MAE'] == 0.0
+    assert math.isnan(clear['false_alarm_rate'])
+    assert clear['num_clips'] == 1 and clear['num_negative'] == 0
+    # C2 (6), C3 (missed); C5 negative without alarm
+    assert group('scenario/water flushing') == {
+        'Acc@4': 0.0, 'Acc@8': 0.5, 'MAE': 6.0, 'false_alarm_rate': 0.0, 'num_clips': 2,
+        'num_negative': 1}
+    # C2 counts in both of its scenarios; C4's false alarm counts here
+    assert group('scenario/camera jitter') == {
+        'Acc@4': 0.0, 'Acc@8': 1.0, 'MAE': 6.0, 'false_alarm_rate': 1.0, 'num_clips': 1,
+        'num_negative': 1}
+    assert group('site/gastric antrum') == {
+        'Acc@4': 0.5, 'Acc@8': 1.0, 'MAE': 3.0, 'false_alarm_rate': 0.0, 'num_clips': 2,
+        'num_negative': 1}
+    esophagus = group('site/esophagus')
+    assert esophagus['Acc@4'] == 0.0 and esophagus['Acc@8'] == 0.0
+    assert math.isnan(esophagus['MAE'])
+    assert esophagus['false_alarm_rate'] == 1.0
+    assert esophagus['num_clips'] == 1 and esophagus['num_negative'] == 1
+    # nothing else was added
+    assert set(res) - OLD_ONSET_KEYS == {
+        f'onset/{axis}/{g}/{k}'
+        for axis, groups in (('scenario', ('clear view', 'water flushing', 'camera jitter')),
+                             ('site', ('gastric antrum', 'esophagus')))
+        for g in groups
+        for k in ('Acc@4', 'Acc@8', 'MAE', 'false_alarm_rate', 'num_clips', 'num_negative')
+    }
+
+    # one table per axis: a row for 'all' and one per group
+    assert len(logged) == 2
+    scenario_rows = [ln for ln in logged[0].splitlines() if ln.startswith('| ')]
+    assert [row.split('|')[1].strip() for row in scenario_rows] == [
+        'scenario', 'all', 'camera jitter', 'clear view', 'water flushing']
+    assert 'onset by scenario' in logged[0]
+    site_rows = [ln for ln in logged[1].splitlines() if ln.startswith('| ')]
+    assert [row.split('|')[1].strip() for row in site_rows] == [
+        'site', 'all', 'esophagus', 'gastric antrum']
+    header = [c.strip() for c in site_rows[0].split('|')[2:-1]]
+    assert header == ['Acc@4', 'Acc@8', 'MAE', 'false_alarm_rate', 'num_clips',
+                      'num_negative']
+    assert [c.strip() for c in site_rows[1].split('|')[2:-1]] == [
+        '0.250', '0.500', '5.333', '0.500', '4', '2']
+
+
+def test_breakdown_off_and_without_groups(monkeypatch):
+    from mmbleed.evaluation.metrics import onset_metric
+    logged = []
+    monkeypatch.setattr(onset_metric, 'print_log', lambda msg, **kw: logged.append(msg))
+    samples = grouped_clip_samples()
+    metric = OnsetMetric(breakdown=())
+    metric.process(None, [s.to_dict() for s in samples])
+    assert set(metric.evaluate(len(samples))) == OLD_ONSET_KEYS
+    # breakdown on, but no sample has site / scenarios: the old keys, no table
+    metric = OnsetMetric()
+    metric.process(None, [s.to_dict() for s in samples[-1:]])
+    assert set(metric.evaluate(1)) == OLD_ONSET_KEYS
+    assert logged == []
+
+
+def test_breakdown_window_mode_site_only_and_keys():
+    metric = OnsetMetric(ks=(0, 2), breakdown='site', breakdown_keys=('Acc@2', 'MAE'))
+    metric.process(None, [
+        # clip A (colon): windows agree on the clip's groups; pred 30 + 6 = 36, error 1
+        dict(clip_id='A', gt_onset=35, window_start=0, pred_theta=0.5, pred_score=0.1,
+             site='colon', scenarios=['clear view']),
+        dict(clip_id='A', gt_onset=35, window_start=30, pred_theta=0.1, pred_score=0.9,
+             site='colon', scenarios=['clear view']),
+        # clip B (rectum): pred 0 + 30 = 30, error 10
+        dict(clip_id='B', gt_onset=40, window_start=0, pred_theta=0.5, pred_score=0.9,
+             site='rectum', scenarios=['water flushing']),
+    ])
+    res = metric.evaluate(3)
+    assert res['onset/Acc@2'] == 0.5 and res['onset/MAE'] == 5.5
+    assert res['onset/site/colon/Acc@2'] == 1.0 and res['onset/site/colon/MAE'] == 1.0
+    assert res['onset/site/rectum/Acc@2'] == 0.0 and res['onset/site/rectum/MAE'] == 10.0
+    assert not any('/scenario/' in k for k in res)
+    assert len([k for k in res if '/site/' in k]) == 4
+    # defaults follow ks: no Acc@4 / Acc@8 when ks lacks them
+    assert OnsetMetric(ks=(0, 4)).breakdown_keys == ('Acc@4', 'MAE', 'false_alarm_rate',
+                                                     'num_clips', 'num_negative')
+    with pytest.raises(ValueError, match='unknown breakdown keys'):
+        OnsetMetric(ks=(0, ), breakdown_keys=('Acc@4', ))
+    with pytest.raises(ValueError, match='unknown breakdown axes'):
+        OnsetMetric(breakdown=('patient', ))
+    with pytest.raises(ValueError, match='several sites'):
+        metric.compute_metrics([
+            dict(clip_id='A', gt_onset=3.0, pred_onset=3.0, groups=dict(site=['a'])),
+            dict(clip_id='A', gt_onset=3.0, pred_onset=3.0, groups=dict(site=['b'])),
+        ])

@@ -61,3 +61,83 @@ def test_point_metric_dicts_tensors_and_nan():
         ])
     with pytest.raises(KeyError):
         metric.process(None, [dict(gt_point=[0, 0], ori_shape=(10, 10))])
+
+
+OLD_POINT_KEYS = {
+    f'source/{k}'
+    for k in ('Err<=10', 'Err<=25', 'Err<=50', 'Err<=75', 'Err<=100', 'Err_avg', 'PCK@2%',
+              'PCK@5%', 'PCK@10%', 'delta@1', 'delta@2', 'delta@4', 'delta@8', 'delta@16',
+              'delta_avg', 'num_points')
+}
+
+
+def grouped_point_samples():
+    """Five points on 200 x 200 frames (PCK@5%: closer than 10 px)."""
+    def make(error, site=None, scenarios=None):
+        s = sample([100 + error, 100], [100, 100], ori_shape=(200, 200))
+        if site is not None:
+            s.set_metainfo(dict(site=site, scenarios=scenarios))
+        return s
+
+    return [
+        make(3, 'gastric antrum', ['clear view']),
+        make(30, 'gastric antrum', ['water flushing', 'light reflection']),
+        make(60, 'esophagus', ['water flushing']),
+        make(20, 'esophagus', ['clear view']),
+        make(100),  # no site / scenarios: overall only
+    ]
+
+
+def test_point_metric_breakdown(monkeypatch):
+    from mmbleed.evaluation.metrics import point_metric
+    logged = []
+    monkeypatch.setattr(point_metric, 'print_log', lambda msg, **kw: logged.append(msg))
+    samples = grouped_point_samples()
+    evaluator = Evaluator(dict(type='mmbleed.PointMetric'))
+    evaluator.process(data_samples=samples)
+    res = evaluator.evaluate(len(samples))
+    assert res['source/Err<=25'] == 0.4 and res['source/Err<=50'] == 0.6
+    assert res['source/Err_avg'] == pytest.approx(213 / 5)
+    assert res['source/PCK@5%'] == 0.2 and res['source/num_points'] == 5
+
+    def group(name):
+        prefix = f'source/{name}/'
+        return {k[len(prefix):]: v for k, v in res.items() if k.startswith(prefix)}
+
+    assert group('scenario/clear view') == {
+        'Err<=25': 1.0, 'Err<=50': 1.0, 'Err_avg': 11.5, 'PCK@5%': 0.5, 'num_points': 2}
+    assert group('scenario/water flushing') == {
+        'Err<=25': 0.0, 'Err<=50': 0.5, 'Err_avg': 45.0, 'PCK@5%': 0.0, 'num_points': 2}
+    # the 30 px point counts in both of its scenarios
+    assert group('scenario/light reflection') == {
+        'Err<=25': 0.0, 'Err<=50': 1.0, 'Err_avg': 30.0, 'PCK@5%': 0.0, 'num_points': 1}
+    assert group('site/gastric antrum') == {
+        'Err<=25': 0.5, 'Err<=50': 1.0, 'Err_avg': 16.5, 'PCK@5%': 0.5, 'num_points': 2}
+    assert group('site/esophagus') == {
+        'Err<=25': 0.5, 'Err<=50': 0.5, 'Err_avg': 40.0, 'PCK@5%': 0.0, 'num_points': 2}
+    assert len(set(res) - OLD_POINT_KEYS) == 5 * 5
+    assert len(logged) == 2
+    names = [ln.split('|')[1].strip() for ln in logged[0].splitlines() if ln.startswith('| ')]
+    assert names == ['scenario', 'all', 'clear view', 'light reflection', 'water flushing']
+    names = [ln.split('|')[1].strip() for ln in logged[1].splitlines() if ln.startswith('| ')]
+    assert names == ['site', 'all', 'esophagus', 'gastric antrum']
+
+
+def test_point_metric_breakdown_off_keys_and_no_groups():
+    samples = grouped_point_samples()
+    metric = PointMetric(breakdown=())
+    metric.process(None, [s.to_dict() for s in samples])
+    assert set(metric.evaluate(len(samples))) == OLD_POINT_KEYS
+    metric = PointMetric()  # on, but no sample has site / scenarios
+    metric.process(None, [s.to_dict() for s in samples[-1:]])
+    assert set(metric.evaluate(1)) == OLD_POINT_KEYS
+    # own headline keys; defaults follow the thresholds
+    metric = PointMetric(breakdown=['scenario'], breakdown_keys=['Err_avg'])
+    metric.process(None, [s.to_dict() for s in samples])
+    extra = set(metric.evaluate(len(samples))) - OLD_POINT_KEYS
+    assert extra == {f'source/scenario/{s}/Err_avg'
+                     for s in ('clear view', 'light reflection', 'water flushing')}
+    assert PointMetric(err_thresholds=(5, 50)).breakdown_keys == (
+        'Err<=50', 'Err_avg', 'PCK@5%', 'num_points')
+    with pytest.raises(ValueError, match='unknown breakdown keys'):
+        PointMetric(breakdown_keys=['OA'])

@@ -89,3 +89,85 @@ def test_track_metric_errors_and_empty():
         metric.process(None, [dict(pred_points=np.zeros((2, 2)))])
     res = metric.compute_metrics([])
     assert res['num_points'] == 0 and math.isnan(res['delta_avg'])
+
+
+def grouped_tracks():
+    """Three 256 x 256 tracks, frame 0 the query; errors along x."""
+    def make(errors, site=None, scenarios=None, pred_visible=None):
+        n = len(errors) + 1
+        gt = [[100.0, 100.0]] * n
+        pred = [[100.0, 100.0]] + [[100.0 + e, 100.0] for e in errors]
+        s = track(pred, gt, [True] * n, pred_visible)
+        if site is not None:
+            s.set_metainfo(dict(site=site, scenarios=scenarios))
+        return s
+
+    return [
+        make([3, 30], 'gastric antrum', ['camera jitter', 'water flushing'],
+             pred_visible=[True, True, False]),  # OA 1/2
+        make([60], 'esophagus', ['camera jitter']),
+        make([8]),  # no site / scenarios: overall only
+    ]
+
+
+def test_track_metric_breakdown(monkeypatch):
+    from mmbleed.evaluation.metrics import track_metric
+    logged = []
+    monkeypatch.setattr(track_metric, 'print_log', lambda msg, **kw: logged.append(msg))
+    samples = grouped_tracks()
+    evaluator = Evaluator(
+        dict(type='mmbleed.TrackMetric',
+             breakdown_keys=('Err<=50', 'Err_avg', 'PCK@5%', 'delta_avg', 'num_points',
+                             'OA')))
+    evaluator.process(data_samples=samples)
+    res = evaluator.evaluate(len(samples))
+    # overall: errors 3, 30, 60, 8; delta per track: A {3, 30}, B {60}, C {8}
+    assert res['track/Err<=50'] == 0.75 and res['track/Err_avg'] == 25.25
+    assert res['track/PCK@5%'] == 0.5  # closer than 12.8 px
+    assert res['track/delta_avg'] == pytest.approx(1 / 6)
+    assert res['track/num_points'] == 4 and res['track/num_tracks'] == 3
+    assert res['track/OA'] == 0.5
+
+    def group(name):
+        prefix = f'track/{name}/'
+        return {k[len(prefix):]: v for k, v in res.items() if k.startswith(prefix)}
+
+    jitter = group('scenario/camera jitter')  # tracks A and B
+    assert jitter['Err<=50'] == pytest.approx(2 / 3)
+    assert jitter['Err_avg'] == 31.0 and jitter['num_points'] == 3
+    assert jitter['PCK@5%'] == pytest.approx(1 / 3)
+    assert jitter['delta_avg'] == pytest.approx(0.15)  # (0.25 at 4, 8, 16 px) / 5
+    assert jitter['OA'] == 0.5  # only A predicts visibility
+    flushing = group('scenario/water flushing')  # track A
+    assert flushing == {'Err<=50': 1.0, 'Err_avg': 16.5, 'PCK@5%': 0.5,
+                        'delta_avg': pytest.approx(0.3), 'num_points': 2, 'OA': 0.5}
+    assert group('site/gastric antrum') == flushing
+    # B has no pred_visible: no OA for its site
+    assert group('site/esophagus') == {'Err<=50': 0.0, 'Err_avg': 60.0, 'PCK@5%': 0.0,
+                                       'delta_avg': 0.0, 'num_points': 1}
+    assert len(logged) == 2
+    rows = [ln for ln in logged[0].splitlines() if ln.startswith('| ')]
+    assert [r.split('|')[1].strip() for r in rows] == [
+        'scenario', 'all', 'camera jitter', 'water flushing']
+    assert [c.strip() for c in rows[0].split('|')[2:-1]] == [
+        'Err<=50', 'Err_avg', 'PCK@5%', 'delta_avg', 'num_points', 'OA', 'num_tracks']
+    assert [c.strip() for c in rows[2].split('|')[2:-1]][-1] == '2'  # num_tracks
+
+
+def test_track_metric_breakdown_off_and_no_groups():
+    samples = grouped_tracks()
+    old = TrackMetric(breakdown=())
+    old.process(None, [s.to_dict() for s in samples])
+    old_keys = set(old.evaluate(len(samples)))
+    assert not any('/scenario/' in k or '/site/' in k for k in old_keys)
+    metric = TrackMetric()
+    metric.process(None, [s.to_dict() for s in samples])
+    extra = set(metric.evaluate(len(samples))) - old_keys
+    # default headline keys, no OA
+    assert extra == {f'track/{g}/{k}'
+                     for g in ('scenario/camera jitter', 'scenario/water flushing',
+                               'site/gastric antrum', 'site/esophagus')
+                     for k in ('Err<=50', 'Err_avg', 'PCK@5%', 'delta_avg', 'num_points')}
+    metric = TrackMetric()  # on, but no sample has site / scenarios
+    metric.process(None, [s.to_dict() for s in samples[-1:]])
+    assert not any('/scenario/' in k or '/site/' in k for k in metric.evaluate(1))

@@ -2,8 +2,11 @@
 """Contact sheet: real surgical frames beside synthetic ESD frames (one per scenario, and sites).
 
 Row 1 holds real frames from ``../shared/realdata`` (SurgT in-vivo tissue with blood,
-VL-SurgPT clips, a capsule-endoscopy bleeding image) when that folder exists; rows 2-3 hold
-generated frames, one per scenario and one per site preset, each labelled.
+VL-SurgPT clips, a capsule-endoscopy bleeding image) when that folder exists; the next rows
+hold generated frames: one per scenario, one per site preset (the true source circled, green
+when visible, orange when hidden, with the region it lies in), and one per event a tracker
+must bridge (the source hidden by water, the knife or pooled blood; a camera excursion;
+cautery smoke).
 
 Example::
 
@@ -84,8 +87,18 @@ def real_tiles(realdata: str) -> List[np.ndarray]:
     return tiles
 
 
-def synthetic_tiles(seed: int = 0) -> Tuple[List[np.ndarray], List[np.ndarray]]:
-    """(one tile per scenario, one tile per site), small preset."""
+def _mark(tile_src: np.ndarray, xy: np.ndarray, visible: bool) -> np.ndarray:
+    """A copy of a frame with the true source circled (green: visible, orange: hidden)."""
+    img = tile_src.copy()
+    colour = (80, 255, 80) if visible else (0, 160, 255)
+    cv2.circle(img, (int(round(xy[0])), int(round(xy[1]))), 9, colour, 1, cv2.LINE_AA)
+    return img
+
+
+def synthetic_tiles(seed: int = 0
+                    ) -> Tuple[List[np.ndarray], List[np.ndarray], List[np.ndarray]]:
+    """(one tile per scenario, one per site with the source circled, one per memory event),
+    small preset."""
     sites = list(SITE_PRESETS)
     scen = []
     for i, name in enumerate(SCENARIOS):
@@ -100,9 +113,24 @@ def synthetic_tiles(seed: int = 0) -> Tuple[List[np.ndarray], List[np.ndarray]]:
     for i, site in enumerate(sites):
         spec = ClipSpec('P000', f'C{i}', site, 40, 12, (seed, 10, i), num_tracks=8,
                         scenarios=('clear view', ))
-        frames, _ = render_clip_frames(spec)
-        site_tiles.append(_label(_fit(frames[-1]), f'SYN {site}'))
-    return scen, site_tiles
+        frames, gt = render_clip_frames(spec)
+        marked = _mark(frames[-1], gt['source_xy'][-1], bool(gt['source_visible'][-1]))
+        site_tiles.append(_label(_fit(marked), f'SYN {site}: {gt["source_region"]}'))
+    events = []
+    for i, (name, kw) in enumerate([
+            ('hidden: water', dict(hide_events=(('water', 14, 34), ))),
+            ('hidden: knife', dict(hide_events=(('instrument', 14, 34), ))),
+            ('hidden: pooled blood', dict(hide_events=(('blood', 14, 34), ))),
+            ('camera excursion', dict(excursions=((8, 40, 0.9), ))),
+            ('cautery smoke', dict(scenarios=('obscured view', )))]):
+        kw.setdefault('scenarios', ('clear view', ))
+        spec = ClipSpec('P000', f'E{i}', sites[(i + 3) % len(sites)], 40, 0, (seed, 11, i),
+                        num_tracks=8, **kw)
+        frames, gt = render_clip_frames(spec)
+        t = 24
+        marked = _mark(frames[t], gt['source_xy'][t], bool(gt['source_visible'][t]))
+        events.append(_label(_fit(marked), f'SYN {name} t={t}'))
+    return scen, site_tiles, events
 
 
 def main() -> None:
@@ -118,15 +146,16 @@ def main() -> None:
         real = []
         print_log(f'{args.realdata} not found: the contact sheet shows generated frames only '
                   '(no real frames to compare with)', logger='current', level=30)
-    scen, sites = synthetic_tiles(args.seed)
-    cols = max(len(real), len(scen), (len(sites) + 1) // 2)
+    scen, sites, events = synthetic_tiles(args.seed)
+    cols = max(len(real), len(scen), len(events), (len(sites) + 1) // 2)
     blank = np.zeros((TILE[1], TILE[0], 3), np.uint8)
 
     def row(tiles):
         return np.hstack(tiles + [blank] * (cols - len(tiles)))
 
     half = (len(sites) + 1) // 2
-    rows = ([row(real)] if real else []) + [row(scen), row(sites[:half]), row(sites[half:])]
+    rows = ([row(real)] if real else []) + [row(scen), row(sites[:half]), row(sites[half:]),
+                                            row(events)]
     sheet = np.vstack(rows)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     cv2.imwrite(args.out, sheet, [cv2.IMWRITE_PNG_COMPRESSION, 9])

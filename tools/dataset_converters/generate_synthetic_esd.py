@@ -26,17 +26,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--preset', default='small', choices=sorted(DATASET_PRESETS))
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--num-patients', type=int, default=None)
-    parser.add_argument('--det-positive', type=int, default=None,
-                        help='bleeding detection clips per patient')
-    parser.add_argument('--det-negative', type=int, default=None,
-                        help='detection clips without bleeding per patient')
-    parser.add_argument('--track-clips', type=int, default=None,
-                        help='tracking clips per patient')
+    parser.add_argument('--det-positive', type=int, nargs='+', default=None,
+                        metavar='N', help='bleeding detection clips per split: one number '
+                        'for every split, or three (train val test)')
+    parser.add_argument('--det-negative', type=int, nargs='+', default=None, metavar='N',
+                        help='detection clips without bleeding per split (1 or 3 numbers)')
+    parser.add_argument('--track-clips', type=int, nargs='+', default=None, metavar='N',
+                        help='tracking clips per split (1 or 3 numbers)')
     parser.add_argument('--det-frames', type=int, default=None, help='detection clip length')
-    parser.add_argument('--onset-frame', type=int, default=None,
-                        help='onset frame of detection clips')
+    parser.add_argument('--onset-range', type=int, nargs=2, default=None, metavar=('MIN', 'MAX'),
+                        help='onset frames of bleeding detection clips are drawn uniformly '
+                        'from MIN..MAX (default 45 120)')
     parser.add_argument('--track-frames', type=int, nargs=2, default=None, metavar=('MIN', 'MAX'),
                         help='tracking clip length range')
+    parser.add_argument('--track-annotate-every', type=int, default=None, metavar='K',
+                        help='tracking clips are annotated every K frames and on the last')
     parser.add_argument('--num-tracks', type=int, default=None, help='dense point tracks per clip')
     parser.add_argument('--sites', nargs='+', default=None, choices=list(SITE_PRESETS),
                         metavar='SITE', help=f'site presets to use: {list(SITE_PRESETS)}')
@@ -50,17 +54,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _counts(values):
+    """``--det-positive 4`` -> 4 (each split); ``--det-positive 48 16 104`` -> a tuple."""
+    if values is None:
+        return None
+    return values[0] if len(values) == 1 else tuple(values)
+
+
 def main(argv=None) -> int:
     """Generate; on bad arguments or output folder print one ``error: ...`` line, return 1."""
     args = parse_args(argv)
     try:
         generate_synthetic_esd(
             args.out, preset=args.preset, seed=args.seed, num_patients=args.num_patients,
-            det_positive=args.det_positive, det_negative=args.det_negative,
-            track_clips=args.track_clips, det_frames=args.det_frames,
-            onset_frame=args.onset_frame,
+            det_positive=_counts(args.det_positive), det_negative=_counts(args.det_negative),
+            track_clips=_counts(args.track_clips), det_frames=args.det_frames,
+            onset_range=tuple(args.onset_range) if args.onset_range else None,
             track_frames=tuple(args.track_frames) if args.track_frames else None,
             num_tracks=args.num_tracks, sites=args.sites, scenarios=args.scenarios,
+            track_annotate_every=args.track_annotate_every,
             num_workers=args.num_workers, convert=not args.no_convert)
     except (FileExistsError, ValueError, RawLayoutError) as e:  # RawLayoutError: a ValueError
         print(f'error: {e}', file=sys.stderr)

@@ -17,6 +17,10 @@ from .noise import smooth_series
 
 FPS = 30.0
 
+#: ``(start, stop, depth)``: the view swings so the anchor reaches ``depth`` view radii from
+#: the frame centre half-way through ``start <= t < stop`` and comes back
+Excursion = Tuple[int, int, float]
+
 
 @dataclass
 class ElasticField:
@@ -90,8 +94,15 @@ class CameraPath:
 
 def make_camera_path(rng: np.random.Generator, num_frames: int, anchor: np.ndarray, unit: float,
                      view_radius: float, jitter_windows: Sequence[Tuple[int, int]] = (),
-                     speed: float = 1.0) -> CameraPath:
-    """Smooth wandering around ``anchor`` (the source stays well inside the view) plus bursts.
+                     speed: float = 1.0, excursions: Sequence[Excursion] = ()) -> CameraPath:
+    """Smooth wandering around ``anchor`` plus jitter bursts and excursions.
+
+    The anchor (the bleeding source) is seen anywhere within ``0.6 * view_radius`` of the
+    frame centre (uniformly over that disc at the first frame, then wandering), so the frame
+    centre is no guess of where it is. An excursion ``(start, stop, depth)`` swings the view
+    away so that the anchor reaches ``depth * view_radius`` from the centre half-way through
+    the window (``depth`` near 0.9: the edge of the view; above 1: out of it) and comes back
+    by ``stop``, as when the surgeon looks elsewhere and returns.
 
     Args:
         rng: random generator (the camera's own stream).
@@ -101,13 +112,15 @@ def make_camera_path(rng: np.random.Generator, num_frames: int, anchor: np.ndarr
         view_radius: radius of the round view in frame pixels.
         jitter_windows: ``(start, stop)`` frame ranges of camera-jitter bursts.
         speed: how much the camera wanders (0.3 = steady, 2 = restless).
+        excursions: ``(start, stop, depth)`` swings of the view (see above).
     """
     T = num_frames
     cell = rng.uniform(30, 90) / max(speed, 0.3)
-    reach = 0.42 * view_radius
+    reach = 0.6 * view_radius
     off = np.stack([smooth_series(rng, T, cell), smooth_series(rng, T, cell)], 1)
-    off = off * rng.uniform(0.25, 0.6) * reach * min(speed, 1.6)
-    start = rng.normal(0, 0.25, 2) * reach
+    off = off * rng.uniform(0.2, 0.45) * reach * min(speed, 1.6)
+    ang0 = rng.uniform(0, 2 * np.pi)
+    start = reach * np.sqrt(rng.uniform(0, 1)) * np.array([np.cos(ang0), np.sin(ang0)])
     off = off - off[:1] + start
     zoom = np.exp(0.1 * smooth_series(rng, T, rng.uniform(60, 150)) * speed + rng.uniform(-0.1, 0.15))
     angle = np.deg2rad(rng.uniform(-180, 180) + 8 * speed * smooth_series(rng, T, rng.uniform(60, 150)))
@@ -129,6 +142,17 @@ def make_camera_path(rng: np.random.Generator, num_frames: int, anchor: np.ndarr
     off_px = off * zoom[:, None]
     norm = np.linalg.norm(off_px, axis=1, keepdims=True)
     off_px = np.where(norm > reach, off_px * reach / np.maximum(norm, 1e-6), off_px)
+    for a, b, depth in excursions:
+        a, b = max(0, int(a)), min(T, int(b))
+        if b - a < 2:
+            continue
+        # swing from where the view is towards the nearest edge, and back (smooth bump)
+        here = off_px[(a + b) // 2]
+        d = here / max(float(np.linalg.norm(here)), 1e-6) if np.linalg.norm(here) > 1 \
+            else np.array([np.cos(ang0), np.sin(ang0)])
+        bump = np.sin(np.linspace(0, np.pi, b - a)) ** 2
+        target = depth * view_radius * d
+        off_px[a:b] = off_px[a:b] + (target[None] - off_px[a:b]) * bump[:, None]
     off_px = off_px + shake
     look = anchor[None] + off_px / zoom[:, None]
     angle = angle + shake_ang

@@ -12,17 +12,24 @@ import cv2
 import numpy as np
 
 from .bleeding import BleedingSim, blood_layer, sample_bleeding_params
-from .camera import EndoscopeView, jitter_windows_from_mask, make_camera_path, \
-    make_elastic_field, motion_blur
+from .cap_rim import CapRim
+from .camera import EndoscopeView, Excursion, jitter_windows_from_mask, make_camera_path, \
+    make_elastic_field
+from .lighting import add_wet_sheen, wet_sheen
+from .optics import EndoscopeOptics
 from .distractors import add_distractors
 from .scenario_renderer import ScenarioRenderer
-from .scenarios import SCENARIOS, sample_scenario_plan
+from .scenarios import SCENARIOS, HideEvent, sample_scenario_plan
 from .tissue import SITE_PRESETS, make_tissue
 
 #: a source (or track point) counts as hidden when something covers it this much
 COVER_THR = 0.5
 #: pooled blood thickness at the source above which the source is hidden
 POOL_THR = 2.0
+#: blood opacity above which a pixel belongs to ``dense_gt`` ``blood_mask``
+BLOOD_MASK_THR = 0.5
+#: ``dense_gt`` ``source_hidden_by`` codes: why the source is not visible in a frame (0: it is)
+HIDDEN_BY = ('visible', 'out of view', 'water', 'instrument', 'blood', 'smoke', 'glare')
 
 
 @dataclass
@@ -41,6 +48,10 @@ class ClipSpec:
         scenarios (sequence[str] | None): force these scenarios (default: sampled).
         annotate (list[int]): frames that get a LabelMe file.
         distractor_density (float): multiplier on the number of distractors.
+        hide_events (tuple[HideEvent]): ``(cause, start, stop)`` windows in which water, the
+            knife or pooled blood covers the source (``scenarios.HIDE_CAUSES``).
+        excursions (tuple[Excursion]): ``(start, stop, depth)`` camera swings that take the
+            source to ``depth`` view radii from the centre and back (``camera.py``).
     """
     patient: str
     clip: str
@@ -54,6 +65,8 @@ class ClipSpec:
     scenarios: Optional[Sequence[str]] = None
     annotate: List[int] = field(default_factory=list)
     distractor_density: float = 1.0
+    hide_events: Tuple[HideEvent, ...] = ()
+    excursions: Tuple[Excursion, ...] = ()
 
 
 def render_clip(spec: ClipSpec, sink: Optional[Callable[[int, np.ndarray], None]] = None,
@@ -72,25 +85,31 @@ def render_clip(spec: ClipSpec, sink: Optional[Callable[[int, np.ndarray], None]
     W, H, T = spec.width, spec.height, spec.num_frames
     unit = H / 272.0
     ss = np.random.SeedSequence(list(spec.seed))
-    r_tissue, r_dis, r_cam, r_el, r_bleed, r_scen, r_ren, r_noise, r_trk, r_view = \
-        [np.random.default_rng(s) for s in ss.spawn(10)]
+    r_tissue, r_dis, r_cam, r_el, r_bleed, r_scen, r_ren, r_noise, r_trk, r_view, r_cap = \
+        [np.random.default_rng(s) for s in ss.spawn(11)]
     view = EndoscopeView(W, H, float(r_view.uniform(1.02, 1.12)))
     R = view.radius
-    side = int(3.7 * R + 30 * unit)
+    # the canvas holds every view of the clip: the source is seen up to 0.6 R (excursions:
+    # ``depth`` R) from the frame centre, at zoom >= 0.85, and lies near the canvas centre
+    reach = max([0.6] + [d for _, _, d in spec.excursions])
+    side = int((2 * (1 + reach) * R / 0.85 + 30 * unit) / 0.84)
     tissue = make_tissue(r_tissue, (side, side), unit, SITE_PRESETS[spec.site])
     add_distractors(r_dis, tissue, unit, 1.25 * R, spec.distractor_density)
 
     onset = spec.onset if bleeding else None
-    plan = sample_scenario_plan(r_scen, T, spec.onset, spec.scenarios)
+    plan = sample_scenario_plan(r_scen, T, spec.onset, spec.scenarios, spec.hide_events)
     speed = float(r_cam.uniform(0.4, 1.8))
     cam = make_camera_path(r_cam, T, tissue.source, unit, R,
-                           jitter_windows_from_mask(plan.strength['camera jitter'] > 0), speed)
+                           jitter_windows_from_mask(plan.strength['camera jitter'] > 0), speed,
+                           spec.excursions)
     cam.zoom[:] = np.clip(cam.zoom, 0.85, 1.35)
     elastic = make_elastic_field(r_el, T, unit, float(r_el.uniform(0.5, 1.5)))
     stride = max(2, int(round(2 * unit)))
     bleed = BleedingSim(r_bleed, (side, side), tissue.source,
-                        sample_bleeding_params(r_bleed, onset, unit), T, unit, stride)
-    ren = ScenarioRenderer(r_ren, plan, W, H, unit)
+                        sample_bleeding_params(r_bleed, onset, unit), T, unit, stride,
+                        height=tissue.aux[..., 0], pool_windows=plan.blood_pool)
+    ren = ScenarioRenderer(r_ren, plan, W, H, unit, view.centre, R)
+    cap = CapRim(r_cap, W, H, view.centre, R, unit)
 
     # dense tracks: pixels spread over the first frame's view, taken back to the canvas
     ang = r_trk.uniform(0, 2 * np.pi, spec.num_tracks)
@@ -104,13 +123,14 @@ def render_clip(spec: ClipSpec, sink: Optional[Callable[[int, np.ndarray], None]
 
     source_xy = np.zeros((T, 2), np.float32)
     source_visible = np.zeros(T, bool)
+    source_hidden_by = np.zeros(T, np.uint8)
+    blood_mask = np.zeros((T, H, W), bool)
     tracks_xy = np.zeros((T, spec.num_tracks, 2), np.float32)
     tracks_visible = np.zeros((T, spec.num_tracks), bool)
     spec_sigma = float(r_view.uniform(0.05, 0.09))
     focal = float(r_view.uniform(0.9, 1.3)) * W
     gain = float(r_view.uniform(9, 16)) * unit
-    noise_sd = float(r_noise.uniform(0.006, 0.02))
-    sensor = r_noise.normal(0, noise_sd, (8, H, W, 1)).astype(np.float32)
+    optics = EndoscopeOptics(r_noise, view, unit)
     qx, qy = view._qx / focal, view._qy / focal
     off = (stride - 1) / 2
 
@@ -128,44 +148,41 @@ def render_clip(spec: ClipSpec, sink: Optional[Callable[[int, np.ndarray], None]
             img = img * (1 - alpha) + colour * alpha
             wet = np.maximum(wet, alpha[..., 0])
             blood_alpha = alpha[..., 0]
-        # specular highlights where the surface faces the scope (they slide as it moves)
-        hgt = aux[..., 0]
-        hx = cv2.Sobel(hgt, cv2.CV_32F, 1, 0, ksize=3) / 8 * gain * cam.zoom[t] ** -1
-        hy = cv2.Sobel(hgt, cv2.CV_32F, 0, 1, ksize=3) / 8 * gain * cam.zoom[t] ** -1
-        boost, glare = ren.glare(t, view.centre, R)
-        sig = spec_sigma * (1.6 if boost > 1 else 1.0)
-        spec = np.exp(-((hx + qx) ** 2 + (hy + qy) ** 2) / (2 * sig * sig)) * wet ** 2
-        spec = np.clip(spec * 1.4 * boost - 0.15, 0, 1)
-        img = img + spec[..., None] * 0.9
-        cover = np.zeros((H, W), np.float32)
-        a = ren.apply_flush(img, t)
-        if a is not None:
-            cover = np.maximum(cover, a)
+        # specular highlights: broad wet sheen + sharp glints on ridges and blood menisci, from
+        # the frame-space relief lit at the scope (they slide as it moves); see lighting.py
+        spec = wet_sheen(aux[..., 0], wet, qx, qy, cam.zoom[t], gain, spec_sigma,
+                         ren.glare_boost(t), blood_alpha)
+        img = add_wet_sheen(img, spec, 0.9)
+        # the cap's rim, then the scenario effects (the knife and the jet come out inside the
+        # cap); each effect returns how much it covers every pixel
+        cap.apply(img)
         q_src = view.project(src_canvas, cam, elastic, t)[0]
-        m = ren.apply_tool(img, t, view.centre, R, q_src)
-        if m is not None:
-            cover = np.maximum(cover, m)
-        a = ren.apply_haze(img, t)
-        if a is not None:
-            cover = np.maximum(cover, 0.8 * a)
-        if glare is not None:
-            img = img + glare[..., None] * (1.05 - img)
-            cover = np.maximum(cover, glare)
-        # optics and sensor
-        img = img * (view.vignette * cam.exposure[t])[..., None]
-        img = cv2.GaussianBlur(img, (0, 0), float(cam.blur[t]))
-        if cam.jitter[t]:
-            img = motion_blur(img, cam.motion[t])
-        img = img + sensor[int(r_noise.integers(8))]
-        img = img * view.mask[..., None]
-        frame = np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
+        covers = dict(water=ren.apply_flush(img, t, blood_alpha),
+                      instrument=ren.apply_tool(img, t, view.centre, R, q_src),
+                      smoke=ren.apply_haze(img, t))
+        covers['glare'] = ren.apply_glare(img, t, view.centre, R)
+        cover = np.zeros((H, W), np.float32)
+        for c in covers.values():
+            if c is not None:
+                np.maximum(cover, c, out=cover)
+        frame = optics.apply(img, cam, t)
 
         # ground truth
         q_trk = view.project(track_canvas, cam, elastic, t)
         source_xy[t] = q_src
         si = np.clip(np.round(q_src).astype(int), 0, [W - 1, H - 1])
-        hidden = cover[si[1], si[0]] >= COVER_THR or bleed.pooled_at_source() > POOL_THR
-        source_visible[t] = bool(view.inside(q_src[None], 2.0)[0]) and not hidden
+        if not view.inside(q_src[None], 2.0)[0]:
+            source_hidden_by[t] = HIDDEN_BY.index('out of view')
+        elif bleed.pooled_at_source() > POOL_THR:
+            source_hidden_by[t] = HIDDEN_BY.index('blood')
+        else:
+            at_src = {k: float(c[si[1], si[0]]) for k, c in covers.items() if c is not None}
+            k = max(at_src, key=at_src.get) if at_src else None
+            if k is not None and at_src[k] >= COVER_THR:
+                source_hidden_by[t] = HIDDEN_BY.index(k)
+        source_visible[t] = source_hidden_by[t] == 0
+        if blood_alpha is not None:
+            blood_mask[t] = blood_alpha >= BLOOD_MASK_THR
         tracks_xy[t] = q_trk
         ti = np.clip(np.round(q_trk).astype(int), 0, [W - 1, H - 1])
         occ = cover[ti[:, 1], ti[:, 0]] >= COVER_THR
@@ -178,9 +195,11 @@ def render_clip(spec: ClipSpec, sink: Optional[Callable[[int, np.ndarray], None]
     bleeding_arr = np.zeros(T, bool)
     if onset is not None:
         bleeding_arr[onset:] = True
-    return dict(source_xy=source_xy, source_visible=source_visible, bleeding=bleeding_arr,
+    return dict(source_xy=source_xy, source_visible=source_visible,
+                source_hidden_by=source_hidden_by, bleeding=bleeding_arr, blood_mask=blood_mask,
                 tracks_xy=tracks_xy, tracks_visible=tracks_visible,
-                scenario_active=plan.active.astype(bool), scenarios=plan.scenarios)
+                scenario_active=plan.active.astype(bool), scenarios=plan.scenarios,
+                source_region=tissue.source_region)
 
 
 def render_clip_frames(spec: ClipSpec, bleeding: bool = True

@@ -1,10 +1,17 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """Red-but-not-bleeding distractors painted onto the tissue canvas.
 
-They move with the tissue and are present before the onset too, so redness alone does not find
-the source: cauterised burn marks (dark brown/black with a whitish coagulated rim), old blood
-(dark red, clotted patches), red spots (petechiae, erythema, hyper-red dots) and prominent
-red vessels.
+They move with the tissue and are present before the onset too, and they sit where the source
+sits (on the cut edge, in the bed, on the mucosa next to the cut), so neither redness, nor
+darkness, nor "the middle of the bright patch" finds the source:
+
+* burn marks: irregular brown-black charring along the cut line, with whitish coagulum;
+* coagulated vessel stumps: dark red-brown points on the bed edge (they look like a source but
+  do not bleed), some with a whitish coagulum ring, some with the cut vessel leading to them;
+* old blood: dark red patches and smears (as dark as the thick blood of the source), matte;
+* clots: lumpy, dark brown-red, matte patches, also next to the cut edge;
+* red spots: petechiae and erythema on the mucosa, as saturated as fresh blood or more;
+* prominent, engorged red vessels.
 """
 from typing import List, Tuple
 
@@ -12,9 +19,9 @@ import cv2
 import numpy as np
 
 from .noise import value_noise
-from .tissue import Tissue, draw_vessel_trees
+from .tissue import Tissue, draw_vessel_to, draw_vessel_trees
 
-DISTRACTOR_KINDS = ('burn mark', 'old blood', 'red spots', 'red vessel')
+DISTRACTOR_KINDS = ('burn mark', 'vessel stump', 'old blood', 'clot', 'red spots', 'red vessel')
 
 
 def _window(shape: Tuple[int, int], centre, half: float) -> Tuple[slice, slice]:
@@ -27,31 +34,116 @@ def _window(shape: Tuple[int, int], centre, half: float) -> Tuple[slice, slice]:
 
 
 def _blob(rng: np.random.Generator, win: Tuple[slice, slice], centre, radius: float,
-          roughness: float = 0.35) -> np.ndarray:
+          roughness: float = 0.35, elong: float = 1.0, angle: float = 0.0) -> np.ndarray:
     """Irregular soft blob mask (0-1) of about ``radius`` px at ``centre``, inside ``win``."""
     ys, xs = win
     if ys.stop <= ys.start or xs.stop <= xs.start:
         return np.zeros((max(0, ys.stop - ys.start), max(0, xs.stop - xs.start)), np.float32)
     yy, xx = np.mgrid[ys, xs].astype(np.float32)
-    d = np.hypot((xx - centre[0]), (yy - centre[1]) * rng.uniform(0.6, 1.4)) / radius
+    dx, dy = xx - centre[0], yy - centre[1]
+    c, s = np.cos(angle), np.sin(angle)
+    u = (c * dx + s * dy) / elong
+    v = -s * dx + c * dy
+    d = np.hypot(u, v) / radius
     d = d + roughness * value_noise(rng, ys.stop - ys.start, xs.stop - xs.start,
                                     max(radius / 1.5, 2.0))
     return np.clip((1.0 - d) / 0.25, 0, 1).astype(np.float32)
 
 
-def _place(rng: np.random.Generator, source: np.ndarray, spread: float, keep_away: float,
-           near_prob: float) -> np.ndarray:
-    """A position around the view, usually ``keep_away`` px or more from the source."""
-    if rng.random() < near_prob:
-        return source + rng.normal(0, keep_away / 2, 2)
-    ang = rng.uniform(0, 2 * np.pi)
-    dist = rng.uniform(keep_away, spread)
-    return source + dist * np.array([np.cos(ang), np.sin(ang)])
+class _Painter:
+    """Paints colours through masks onto the albedo and adjusts the wetness / relief."""
+
+    def __init__(self, tissue: Tissue) -> None:
+        self.img = tissue.albedo
+        self.aux = tissue.aux
+
+    def paint(self, mask: np.ndarray, colour, win=(slice(None), slice(None)),
+              matte: float = 0.0, bump: float = 0.0) -> None:
+        if mask.size == 0:
+            return
+        m = mask[..., None]
+        col = np.asarray(colour, np.float32)
+        self.img[win] = self.img[win] * (1 - m) + col * m
+        if matte:
+            self.aux[win + (1,)] *= 1 - matte * mask
+        if bump:
+            self.aux[win + (0,)] += bump * mask
+
+
+def _near_source(rng: np.random.Generator, src: np.ndarray, unit: float, lo: float, hi: float
+                 ) -> np.ndarray:
+    a = rng.uniform(0, 2 * np.pi)
+    return src + rng.uniform(lo, hi) * unit * np.array([np.cos(a), np.sin(a)])
+
+
+def _pick(rng: np.random.Generator, cand: np.ndarray, src: np.ndarray, lo: float, hi: float
+          ) -> np.ndarray:
+    """A candidate point at distance [lo, hi] from the source (any candidate if none)."""
+    if len(cand) == 0:
+        return None
+    d = np.hypot(cand[:, 0] - src[0], cand[:, 1] - src[1])
+    ok = np.nonzero((d >= lo) & (d <= hi))[0]
+    if len(ok) == 0:
+        ok = np.nonzero(d >= lo)[0]
+        if len(ok) == 0:
+            return None
+    return cand[ok[int(rng.integers(len(ok)))]].astype(np.float64)
+
+
+def _burn_arc(rng, P: _Painter, cand_cut: np.ndarray, centre: np.ndarray, src: np.ndarray,
+              unit: float, keep: float) -> bool:
+    """Charring along a stretch of the cut line: chained irregular brown-black marks with a
+    whitish coagulum halo."""
+    if len(cand_cut) < 10:
+        return False
+    h, w = P.img.shape[:2]
+    ang = np.arctan2(cand_cut[:, 1] - centre[1], cand_cut[:, 0] - centre[0])
+    a0 = ang[int(rng.integers(len(ang)))]
+    span = rng.uniform(0.25, 0.9)
+    da = (ang - a0 + np.pi) % (2 * np.pi) - np.pi
+    sel = cand_cut[(da >= 0) & (da <= span)]
+    sel = sel[np.hypot(sel[:, 0] - src[0], sel[:, 1] - src[1]) > keep]
+    if len(sel) < 5:
+        return False
+    sel = sel[np.argsort(np.arctan2(sel[:, 1] - centre[1], sel[:, 0] - centre[0]))]
+    step = max(1, len(sel) // int(rng.integers(6, 20)))
+    pts = sel[::step].astype(np.float64)
+    x0, y0 = pts.min(0) - 14 * unit
+    x1, y1 = pts.max(0) + 14 * unit
+    win = (slice(int(max(0, y0)), int(min(h, y1))), slice(int(max(0, x0)), int(min(w, x1))))
+    hh, ww = win[0].stop - win[0].start, win[1].stop - win[1].start
+    if hh < 4 or ww < 4:
+        return False
+    off = np.array([win[1].start, win[0].start], np.float64)
+    char = np.zeros((hh, ww), np.float32)
+    coag = np.zeros((hh, ww), np.float32)
+    # the coagulated band follows the cut line; char spots are scattered along it
+    cv2.polylines(coag, [((pts - off) * 4).astype(np.int32)], False, 1.0,
+                  max(1, int(rng.uniform(3, 6) * unit)), cv2.LINE_AA, shift=2)
+    for p in pts:
+        if rng.random() < 0.5:
+            continue  # gaps in the charring
+        q = p - off + rng.normal(0, 1.0 * unit, 2)
+        r = rng.uniform(0.8, 2.4) * unit
+        ax = (int(r * 4 * rng.uniform(1.0, 2.5)), int(r * 4))
+        cv2.ellipse(char, (int(q[0] * 4), int(q[1] * 4)), ax, rng.uniform(0, 180), 0, 360,
+                    1.0, -1, cv2.LINE_AA, shift=2)
+        cv2.ellipse(coag, (int(q[0] * 4), int(q[1] * 4)), (int(ax[0] * 1.8), int(ax[1] * 2.0)),
+                    rng.uniform(0, 180), 0, 360, 1.0, -1, cv2.LINE_AA, shift=2)
+    rough = value_noise(rng, hh, ww, 2.5 * unit)
+    char = np.clip(cv2.GaussianBlur(char, (0, 0), 1.0 * unit) * (1.3 + 0.6 * rough) - 0.35, 0, 1)
+    coag = np.clip(cv2.GaussianBlur(coag, (0, 0), 1.6 * unit) * (1.1 + 0.5 * rough) - 0.3, 0, 1)
+    brown = np.clip(cv2.GaussianBlur(char, (0, 0), 1.2 * unit) * 1.6, 0, 1)
+    P.paint(0.65 * coag, np.float32([0.62, 0.74, 0.84]) + rng.normal(0, 0.03, 3), win, matte=0.5)
+    P.paint(0.7 * brown, np.float32([0.14, 0.26, 0.40]) * rng.uniform(0.8, 1.1), win, matte=0.6)
+    P.paint(0.9 * char, np.float32([0.06, 0.10, 0.16]) + rng.uniform(0, 0.04), win, matte=0.8,
+            bump=0.1)
+    return True
 
 
 def add_distractors(rng: np.random.Generator, tissue: Tissue, unit: float, view_radius: float,
                     density: float = 1.0) -> List[str]:
-    """Paint distractors onto ``tissue.albedo`` in place.
+    """Paint distractors onto ``tissue.albedo`` in place (and make them matte in ``aux``).
 
     Args:
         rng: random generator (the distractors' own stream).
@@ -66,56 +158,127 @@ def add_distractors(rng: np.random.Generator, tissue: Tissue, unit: float, view_
     img = tissue.albedo
     h, w = img.shape[:2]
     src = tissue.source.astype(np.float64)
+    P = _Painter(tissue)
     kinds: List[str] = []
-    keep = 55 * unit
+    keep = 9 * unit  # nothing covers the source itself
+    level = tissue.bed_level
+    centre = tissue.bed_centre.astype(np.float64) if tissue.bed_centre is not None else src
 
-    def paint(mask: np.ndarray, colour, win=(slice(None), slice(None))) -> None:
-        m = mask[..., None]
-        img[win] = img[win] * (1 - m) + np.asarray(colour, np.float32) * m
+    # candidate places near the view: the cut line, the edge band (both sides), the bed
+    step = max(1, int(round(2 * unit)))
+    ys, xs = np.mgrid[0:h:step, 0:w:step]
+    near = np.hypot(xs - src[0], ys - src[1]) < view_radius
+    if level is not None:
+        lv = level[0:h:step, 0:w:step]
+        cut = near & (lv > 0.97) & (lv < 1.06)
+        edge = near & (lv > 0.82) & (lv < 1.15)
+        bed = near & (lv < 0.85)
+        muc = near & (lv > 1.2)
+    else:
+        cut = edge = bed = np.zeros_like(near)
+        muc = near
+    as_pts = lambda m: np.stack([xs[m], ys[m]], 1).astype(np.float64)  # noqa: E731
+    cand_cut, cand_edge, cand_bed, cand_muc = map(as_pts, (cut, edge, bed, muc))
+    cand_any = as_pts(near)
 
-    # cauterised tissue: black/brown core, whitish-yellow coagulated rim
-    for _ in range(rng.poisson(2.2 * density)):
-        c = _place(rng, src, view_radius, 15 * unit, 0.2)
-        r = rng.uniform(3, 8) * unit
-        win = _window((h, w), c, 2.2 * 1.6 * r)
-        rim = _blob(rng, win, c, r * 1.6, 0.25)
-        core = _blob(rng, win, c, r, 0.35)
-        paint(0.6 * rim, (0.50, 0.62, 0.74) + rng.normal(0, 0.04, 3), win)
-        char = np.float32([0.06, 0.10, 0.18]) + np.float32(rng.uniform(0, 0.08, 3))
-        paint(core, char, win)
+    def where(cands, lo, hi):
+        for c in cands:
+            p = _pick(rng, c, src, lo * unit, hi * unit)
+            if p is not None:
+                return p + rng.uniform(-step / 2, step / 2, 2)
+        return _near_source(rng, src, unit, lo, hi)
+
+    n = lambda lam: int(rng.poisson(lam * density))  # noqa: E731
+    one = 1 if density > 0 else 0  # at least one of the main kinds
+
+    # burns: charring along the cut line (and a few coagulation points in the bed)
+    for _ in range(n(1.0) + one):
+        if _burn_arc(rng, P, cand_cut, centre, src, unit, keep):
+            kinds.append('burn mark')
+    for _ in range(n(1.0)):
+        c = where([cand_bed, cand_edge], 14, view_radius / unit)
+        r = rng.uniform(2, 5) * unit
+        win = _window((h, w), c, 4 * r)
+        ang = rng.uniform(0, np.pi)
+        P.paint(0.55 * _blob(rng, win, c, 2.0 * r, 0.5, 1.6, ang),
+                np.float32([0.66, 0.76, 0.84]), win, matte=0.5)
+        P.paint(_blob(rng, win, c, r, 0.6, 1.8, ang), np.float32([0.06, 0.09, 0.14]), win,
+                matte=0.8)
         kinds.append('burn mark')
-    # old blood: dark red clotted patches
-    for _ in range(rng.poisson(1.6 * density)):
-        c = _place(rng, src, view_radius, keep * 0.6, 0.25)
-        r = rng.uniform(5, 13) * unit
-        win = _window((h, w), c, 2.2 * r)
-        m = _blob(rng, win, c, r, 0.4) * rng.uniform(0.6, 0.9)
-        col = np.float32([0.07, 0.07, 0.34]) * rng.uniform(0.7, 1.2)
-        paint(m, col, win)
+
+    # coagulated vessel stumps on the bed edge and in the bed: dark red-brown points
+    for _ in range(n(2.5) + one):
+        c = where([cand_edge, cand_bed], 16, view_radius / unit)
+        r = rng.uniform(1.4, 3.0) * unit
+        win = _window((h, w), c, 10 * unit + 4 * r)
+        ys_, xs_ = win
+        if rng.random() < 0.6:  # the cut vessel leading to it
+            m = np.zeros((ys_.stop - ys_.start, xs_.stop - xs_.start), np.float32)
+            draw_vessel_to(m, rng, c - (xs_.start, ys_.start), rng.uniform(0, 2 * np.pi),
+                           rng.uniform(8, 18) * unit, rng.uniform(1.3, 2.3) * unit)
+            P.paint(0.7 * cv2.GaussianBlur(m, (0, 0), 0.6 * unit),
+                    np.float32([0.22, 0.18, 0.62]), win)
+        if rng.random() < 0.5:  # whitish coagulum ring
+            P.paint(0.6 * _blob(rng, win, c, 2.2 * r, 0.3), np.float32([0.62, 0.70, 0.80]), win,
+                    matte=0.4)
+        col = np.float32([0.045, 0.05, 0.24]) + np.float32([0.02, 0.04, 0.08]) * rng.random()
+        P.paint(cv2.GaussianBlur(_blob(rng, win, c, r, 0.25), (0, 0), 0.5 * unit), col, win,
+                bump=0.15)
+        kinds.append('vessel stump')
+
+    # old blood: dark red patches and smears, many next to the cut edge near the source
+    for _ in range(n(1.8) + one):
+        if rng.random() < 0.65:
+            c = where([cand_edge, cand_any], 14, 70)
+        else:
+            c = where([cand_bed, cand_any], 20, view_radius / unit)
+        r = rng.uniform(3, 9) * unit
+        elong = rng.uniform(1.0, 2.5)
+        ang = rng.uniform(0, np.pi)
+        win = _window((h, w), c, 2.6 * r * elong)
+        # a thin, translucent red stain around a dark red core (a small dried pool)
+        stain = _blob(rng, win, c, 1.35 * r, 0.3, elong, ang)
+        P.paint(0.55 * cv2.GaussianBlur(stain, (0, 0), 0.8 * unit),
+                np.float32([0.10, 0.09, 0.62]) * rng.uniform(0.8, 1.1), win)
+        m = cv2.GaussianBlur(_blob(rng, win, c, r, 0.25, elong, ang), (0, 0), 0.7 * unit)
+        col = np.float32([0.04, 0.04, 0.27]) * rng.uniform(0.8, 1.2) \
+            + np.float32([0.0, 0.015, 0.0]) * rng.random()
+        P.paint(m * rng.uniform(0.8, 1.0), col, win, matte=0.5)
         kinds.append('old blood')
-    # red spots: petechiae clusters and small erythema patches, vividly red
-    for _ in range(rng.poisson(5.0 * density) + 2):
-        c = _place(rng, src, view_radius, keep, 0.12)
-        win = _window((h, w), c, 40 * unit)
-        ys, xs = win
-        mask = np.zeros((ys.stop - ys.start, xs.stop - xs.start), np.float32)
+
+    # clots: lumpy, dark brown-red, matte
+    for _ in range(n(0.7)):
+        c = where([cand_edge, cand_bed, cand_any], 15, 60)
+        r = rng.uniform(2.5, 6) * unit
+        win = _window((h, w), c, 2.5 * r)
+        m = cv2.GaussianBlur(_blob(rng, win, c, r, 0.4), (0, 0), 0.6 * unit)
+        tex = 0.8 + 0.4 * value_noise(rng, m.shape[0], m.shape[1], 1.5 * unit)[..., None]
+        P.paint(m, np.float32([0.035, 0.05, 0.19]) * tex, win, matte=0.7, bump=0.3)
+        kinds.append('clot')
+
+    # red spots on the mucosa: petechiae clusters and erythema, vividly red
+    for _ in range(n(4.0) + 2 * one):
+        c = where([cand_muc, cand_any], 18, view_radius / unit)
+        win = _window((h, w), c, 30 * unit)
+        ys_, xs_ = win
+        mask = np.zeros((ys_.stop - ys_.start, xs_.stop - xs_.start), np.float32)
         if mask.size == 0:
             continue
         for _ in range(int(rng.integers(2, 9))):
-            p = c + rng.normal(0, 8 * unit, 2) - (xs.start, ys.start)
+            p = c + rng.normal(0, 7 * unit, 2) - (xs_.start, ys_.start)
             rad = max(1, int(round(rng.uniform(0.7, 2.0) * unit)))
             cv2.circle(mask, (int(p[0]), int(p[1])), rad, 1.0, -1, cv2.LINE_AA)
-        if rng.random() < 0.7:
-            mask = np.maximum(mask, 0.6 * _blob(rng, win, c, rng.uniform(5, 11) * unit, 0.4))
+        if rng.random() < 0.6:
+            mask = np.maximum(mask, 0.55 * _blob(rng, win, c, rng.uniform(5, 11) * unit, 0.5))
         mask = cv2.GaussianBlur(mask, (0, 0), 0.9 * unit)
-        # as red as fresh blood or redder: a Red-Mask argmax cannot tell them apart
         red = np.float32([0.06, 0.06, 0.86]) + np.float32(rng.uniform(-0.03, 0.05, 3))
-        paint(np.clip(mask, 0, 1) * rng.uniform(0.8, 1.0), red, win)
+        P.paint(np.clip(mask, 0, 1) * rng.uniform(0.8, 1.0), red, win)
         kinds.append('red spots')
+
     # prominent, engorged red vessels
-    for _ in range(rng.poisson(1.0 * density)):
+    for _ in range(n(1.0)):
         m = draw_vessel_trees(rng, h, w, 1, unit, 2.2)
-        paint(np.clip(m * 0.9, 0, 1), (0.14, 0.12, 0.66))
+        P.paint(np.clip(m * 0.9, 0, 1), (0.14, 0.12, 0.66))
         kinds.append('red vessel')
     np.clip(img, 0, 1, out=img)
     return kinds

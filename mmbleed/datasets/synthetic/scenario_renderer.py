@@ -1,121 +1,130 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """Render the effects of a :class:`~.scenarios.ScenarioPlan` onto frames (frame space,
 float32 BGR in ``[0, 1]``); each ``apply_*`` returns how much it covers each pixel, which
-decides the source's and the tracks' visibility."""
+decides the source's and the tracks' visibility.
+
+The effects themselves live one per module: :mod:`.smoke` (cautery smoke, 'obscured view'),
+:mod:`.flushing` (water flushing), :mod:`.instrument` (the ESD knife), :mod:`.glare` (light
+reflection); :mod:`.cap_rim` draws the distal cap seen in every frame. Each effect gets its own
+random stream spawned from the renderer's, so what one effect draws never changes another,
+and an effect a clip does not have costs nothing (not even its set-up).
+"""
 from typing import Optional, Tuple
 
-import cv2
 import numpy as np
 
-from .noise import fractal_noise, smooth_series
+from .flushing import WaterFlush
+from .glare import GlareReflection
+from .instrument import ESDKnife
 from .scenarios import ScenarioPlan
+from .smoke import CauterySmoke
+from .textures import default_view
+
+#: effect strength below which an effect is off (as in ``ScenarioPlan.active``)
+ACTIVE_THR = 0.05
+
+
+def _default_tool(rng: np.random.Generator) -> dict:
+    return dict(angle=float(rng.uniform(0, 2 * np.pi)), sway=float(rng.uniform(0.05, 0.25)),
+                reach=float(rng.uniform(0.75, 1.15)), width=float(rng.uniform(14, 22)),
+                target_dx=float(rng.normal(0, 0.15)), target_dy=float(rng.normal(0, 0.15)))
 
 
 class ScenarioRenderer:
     """Renders the effects of a :class:`ScenarioPlan` onto frames.
 
     Args:
-        rng: random generator (the renderer's own stream, for noise fields).
-        plan: the plan.
+        rng: random generator (the renderer's own stream).
+        plan: the plan (``plan.tool_cover``, if present and not None, is a ``(T,)`` bool array
+            of frames in which the knife must lie over the source).
         width, height: frame size.
         unit: pixel scale (frame height / 272).
+        centre, radius: the round view (default: estimated from the frame size); smoke and
+            water are laid out with them, the knife uses the ones given to ``apply_tool``.
     """
 
     def __init__(self, rng: np.random.Generator, plan: ScenarioPlan, width: int, height: int,
-                 unit: float) -> None:
+                 unit: float, centre: Optional[np.ndarray] = None,
+                 radius: Optional[float] = None) -> None:
         self.plan = plan
         self.w, self.h, self.unit = width, height, unit
-        self.rng = rng
-        pad = int(0.5 * max(width, height))
-        big = (height + 2 * pad, width + 2 * pad)
-        self.pad = pad
-        self.haze_field = np.clip(0.5 + 0.35 * fractal_noise(rng, *big, 70 * unit, 3), 0, 1)
-        self.water_field = np.clip(0.5 + 0.4 * fractal_noise(rng, *big, 30 * unit, 4), 0, 1)
-        T = len(next(iter(plan.strength.values())))
-        self.drift = np.stack([smooth_series(rng, T, 40), smooth_series(rng, T, 40)], 1) * 0.6 * pad
-        self.glare_path = np.stack([smooth_series(rng, T, 30), smooth_series(rng, T, 30)], 1)
-        self.haze_colour = np.float32([0.66, 0.68, 0.76]) + rng.normal(0, 0.03, 3).astype(np.float32)
-        self.water_colour = np.float32([0.86, 0.87, 0.88]) + rng.normal(0, 0.02, 3).astype(np.float32)
-        yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-        self.xx, self.yy = xx, yy
+        c0, r0 = default_view(width, height)
+        self.centre = c0 if centre is None else np.asarray(centre, np.float32)
+        self.radius = r0 if radius is None else float(radius)
+        # one child stream per effect, always drawn in the same order
+        seeds = rng.integers(0, 2 ** 63 - 1, size=8)
+        self._seeds = {name: int(v) for name, v in
+                       zip(('smoke', 'flush', 'knife', 'glare', 'tool'), seeds)}
+        st = plan.strength
+        T = len(next(iter(st.values())))
+        cover = getattr(plan, 'tool_cover', None)
+        self.tool_cover = (np.zeros(T, bool) if cover is None
+                           else np.asarray(cover, bool).reshape(T))
+        self.smoke: Optional[CauterySmoke] = None
+        self.flush: Optional[WaterFlush] = None
+        self.knife: Optional[ESDKnife] = None
+        self.glare_fx: Optional[GlareReflection] = None
+        if st['obscured view'].max() > ACTIVE_THR:
+            self.smoke = CauterySmoke(self._rng('smoke'), st['obscured view'], width, height,
+                                      unit, self.centre, self.radius)
+        if st['water flushing'].max() > ACTIVE_THR:
+            self.flush = WaterFlush(self._rng('flush'), st['water flushing'], width, height, unit,
+                                    self.centre, self.radius)
+        if st['instrument interference'].max() > ACTIVE_THR or self.tool_cover.any():
+            tool = plan.tool or _default_tool(self._rng('tool'))
+            self.knife = ESDKnife(self._rng('knife'), tool, st['instrument interference'],
+                                  self.tool_cover, width, height, unit, self.radius)
+        if st['light reflection'].max() > ACTIVE_THR:
+            self.glare_fx = GlareReflection(self._rng('glare'), st['light reflection'], width,
+                                            height, unit)
 
-    def _crop(self, fieldmap: np.ndarray, t: int, speed: float = 1.0) -> np.ndarray:
-        d = np.clip(self.drift[t] * speed, -self.pad + 1, self.pad - 1).astype(int)
-        y0, x0 = self.pad + d[1], self.pad + d[0]
-        return fieldmap[y0:y0 + self.h, x0:x0 + self.w]
+    def _rng(self, name: str) -> np.random.Generator:
+        return np.random.default_rng(self._seeds[name])
 
-    def apply_flush(self, img: np.ndarray, t: int) -> np.ndarray:
-        """Water flushing: a turbid, bright, low-saturation wash; returns its cover map."""
-        s = float(self.plan.strength['water flushing'][t])
-        if s <= 0.05:
+    def apply_flush(self, img: np.ndarray, t: int, blood: Optional[np.ndarray] = None
+                    ) -> Optional[np.ndarray]:
+        """Water flushing: a jet from the view's border, streaks, bubbles, refraction and
+        turbidity (pink where ``blood``, the frame's ``(H, W)`` blood alpha, is); returns its
+        cover map (>= 0.6 over most of the view at strength 1) or None when off."""
+        if self.flush is None:
             return None
-        turb = self._crop(self.water_field, (t * 7) % len(self.drift), 1.0)
-        a = np.clip(s * (0.2 + 0.8 * turb), 0, 0.92)
-        blurred = cv2.GaussianBlur(img, (0, 0), 2.5 * self.unit * s)
-        img[:] = blurred * (1 - a[..., None]) + self.water_colour * a[..., None]
-        # foam and droplets: bright specks
-        n = int(30 * s)
-        rng = np.random.default_rng(t + 12345)
-        for x, y, r in zip(rng.uniform(0, self.w, n), rng.uniform(0, self.h, n),
-                           rng.uniform(0.8, 3.0, n) * self.unit):
-            cv2.circle(img, (int(x), int(y)), max(1, int(r)), (1.0, 1.0, 1.0), -1, cv2.LINE_AA)
-        return a
+        return self.flush.apply(img, t, blood)
 
     def apply_tool(self, img: np.ndarray, t: int, centre: np.ndarray, radius: float,
                    target: np.ndarray) -> Optional[np.ndarray]:
-        """Instrument interference: a metallic grey ESD knife entering from the view's edge."""
-        s = float(self.plan.strength['instrument interference'][t])
-        if s <= 0.05:
+        """Instrument interference: the ESD knife entering from the view's edge, its tip
+        approaching ``target`` (frame px, offset by the plan's ``target_dx/dy``); in frames
+        flagged in ``plan.tool_cover`` its sheath lies over ``target`` (mask there >= 0.9).
+        Returns its ``(H, W)`` mask or None when off."""
+        if self.knife is None:
             return None
-        p = self.plan.tool
-        ang = p['angle'] + p['sway'] * np.sin(t / 17.0)
-        entry = centre + 1.05 * radius * np.float32([np.cos(ang), np.sin(ang)])
-        goal = target + radius * np.float32([p['target_dx'], p['target_dy']])
-        tip = entry + (goal - entry) * (s * p['reach'])
-        axis = tip - entry
-        length = float(np.hypot(*axis)) + 1e-6
-        d = axis / length
-        n = np.float32([-d[1], d[0]])
-        rx, ry = self.xx - entry[0], self.yy - entry[1]
-        along = rx * d[0] + ry * d[1]
-        across = rx * n[0] + ry * n[1]
-        half = 0.5 * p['width'] * self.unit
-        needle = 0.12 * length
-        sheath = (along >= 0) & (along <= length - needle)
-        cap = np.abs(across) / half
-        shaft_m = np.clip((1 - cap) * half, 0, 1) * sheath
-        needle_m = np.clip(1.2 * self.unit - np.abs(across), 0, 1) * (along > length - needle) * \
-            (along <= length)
-        mask = np.maximum(shaft_m, needle_m).astype(np.float32)
-        c = np.clip(across / half, -1, 1)
-        shade = 0.30 + 0.45 * np.sqrt(np.clip(1 - c * c, 0, 1)) + \
-            0.55 * np.exp(-((c - 0.35) / 0.12) ** 2)
-        shade = shade * (1 + 0.06 * np.sin(along / (3 * self.unit)))  # coil rings of the sheath
-        colour = np.stack([shade * 0.80, shade * 0.78, shade * 0.74], -1)
-        # soft shadow on the tissue
-        shadow = cv2.GaussianBlur(mask, (0, 0), 6 * self.unit)
-        shadow = np.roll(shadow, (int(5 * self.unit), int(4 * self.unit)), (0, 1))
-        img *= (1 - 0.45 * shadow)[..., None]
-        img[:] = img * (1 - mask[..., None]) + colour * mask[..., None]
-        return mask
+        return self.knife.apply(img, t, centre, radius, target)
 
     def apply_haze(self, img: np.ndarray, t: int) -> Optional[np.ndarray]:
-        """Obscured view: drifting smoke / turbid fluid lowering contrast; returns its cover."""
-        s = float(self.plan.strength['obscured view'][t])
-        if s <= 0.05:
+        """Obscured view: cautery smoke plumes plus diffuse turbidity; returns its cover."""
+        if self.smoke is None:
             return None
-        a = np.clip(s * (0.35 + 0.9 * self._crop(self.haze_field, t, 0.7)), 0, 0.95)
-        soft = cv2.GaussianBlur(img, (0, 0), 3 * self.unit * s)
-        img[:] = soft * (1 - a[..., None]) + self.haze_colour * a[..., None]
-        return a
+        return self.smoke.apply(img, t)
 
-    def glare(self, t: int, centre: np.ndarray, radius: float) -> Tuple[float, Optional[np.ndarray]]:
-        """Light reflection: (specular boost, large saturated glare patch or None)."""
-        s = float(self.plan.strength['light reflection'][t])
-        if s <= 0.05:
+    apply_smoke = apply_haze
+
+    def glare(self, t: int, centre: np.ndarray, radius: float
+              ) -> Tuple[float, Optional[np.ndarray]]:
+        """Light reflection: ``(specular boost, (H, W) glare patch or None)``; the patch has a
+        saturated core and a soft bloom (``img += patch * (1.05 - img)`` applies it)."""
+        if self.glare_fx is None:
             return 1.0, None
-        g = centre + 0.45 * radius * self.glare_path[t]
-        sig = (22 + 12 * np.sin(t / 9.0)) * self.unit
-        d2 = ((self.xx - g[0]) / 1.5) ** 2 + (self.yy - g[1]) ** 2
-        patch = s * np.exp(-d2 / (2 * sig * sig))
-        return 1.0 + 2.5 * s, np.clip(1.6 * patch, 0, 1).astype(np.float32)
+        return self.glare_fx.patch_map(t, centre, radius)
+
+    def glare_boost(self, t: int) -> float:
+        """Light reflection's boost of the wet specular highlights in frame ``t`` (1 = none);
+        the cheap half of ``glare`` for callers that draw the glare with ``apply_glare``."""
+        return 1.0 if self.glare_fx is None else self.glare_fx.boost(t)
+
+    def apply_glare(self, img: np.ndarray, t: int, centre: np.ndarray, radius: float
+                    ) -> Optional[np.ndarray]:
+        """Light reflection drawn in place (saturated core, warm tinted bloom, only in its
+        bounding box); returns its cover (the patch ``glare`` gives) or None."""
+        if self.glare_fx is None:
+            return None
+        return self.glare_fx.apply(img, t, centre, radius)

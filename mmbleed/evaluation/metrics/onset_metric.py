@@ -1,14 +1,22 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """Bleeding-onset metric: Acc±k, MAE, miss and false-alarm rates (BleedOrigin §5.1)."""
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Union
 
-import numpy as np
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
 
 from mmbleed.registry import METRICS
 from mmbleed.utils.array import to_numpy
 from ..functional import earliest_onset_from_windows, is_no_onset, onset_accuracy
+from ..functional.breakdown import (BREAKDOWN_AXES, breakdown_report, check_breakdown,
+                                    check_breakdown_keys, merge_groups, sample_groups)
 from ..functional.onset import DEFAULT_KS
+
+#: headline keys reported per scenario / site by default
+DEFAULT_BREAKDOWN_KEYS = ('Acc@4', 'Acc@8', 'MAE', 'false_alarm_rate', 'num_clips',
+                          'num_negative')
+#: counts always shown in the breakdown tables
+COUNT_KEYS = ('num_clips', 'num_negative')
 
 
 def _scalar(value: Any) -> Optional[float]:
@@ -51,10 +59,27 @@ class OnsetMetric(BaseMetric):
     bleeding that got an onset), ``num_clips`` and ``num_negative``. Shares are in
     ``[0, 1]``; a share over zero clips is NaN.
 
+    Breakdowns (paper Fig. 9): when samples carry their clip's ``site`` (str) and
+    ``scenarios`` (list[str]) — :class:`PackBleedInputs` puts both in the metainfo — the
+    clips are also scored per group, by the same :func:`onset_accuracy`: a clip counts in
+    every scenario it lists and in its site, clips without bleeding included (for the
+    false-alarm rate). Per group the ``breakdown_keys`` are reported as
+    ``scenario/<scenario>/<key>`` and ``site/<site>/<key>`` (e.g.
+    ``onset/scenario/water flushing/Acc@4``), and one table per axis (a row ``all``, a row
+    per group, columns the headline keys plus ``num_clips`` and ``num_negative``) is logged.
+    Clips without site or scenarios count only in the overall numbers; when no clip has
+    them, nothing is added.
+
     Args:
         ks (Sequence[int]): tolerances in frames. Defaults to ``(0, 1, 2, 4, 8, 16)``.
         window (int): sliding-window length ``N``. Defaults to 60.
         conf_thr (float): window confidence threshold. Defaults to 0.5.
+        breakdown (Sequence[str]): axes to break the results down by, among
+            ``('scenario', 'site')``; ``()`` turns breakdowns off. Defaults to
+            ``('scenario', 'site')``.
+        breakdown_keys (Sequence[str], optional): keys reported per group; ``None`` takes
+            ``('Acc@4', 'Acc@8', 'MAE', 'false_alarm_rate', 'num_clips', 'num_negative')``
+            (those that ``ks`` allows). Defaults to None.
         collect_device (str): device for collecting results across ranks. Defaults to 'cpu'.
         prefix (str, optional): metric-name prefix. Defaults to ``'onset'``.
     """
@@ -64,21 +89,30 @@ class OnsetMetric(BaseMetric):
                  ks: Sequence[int] = DEFAULT_KS,
                  window: int = 60,
                  conf_thr: float = 0.5,
+                 breakdown: Union[str, Sequence[str]] = BREAKDOWN_AXES,
+                 breakdown_keys: Optional[Sequence[str]] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.ks = tuple(ks)
         self.window = window
         self.conf_thr = conf_thr
+        self.breakdown = check_breakdown(breakdown)
+        self.breakdown_keys = check_breakdown_keys(breakdown_keys, DEFAULT_BREAKDOWN_KEYS,
+                                                   self._score([]))
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
-        """Keep, per sample, the clip id, the ground truth and the clip or window output."""
+        """Keep, per sample, the clip id, the ground truth, the clip or window output and
+        the clip's groups (site, scenarios)."""
         for sample in data_samples:
             clip_id = sample.get('clip_id', None)
             if clip_id is None or 'gt_onset' not in sample:
                 raise KeyError('OnsetMetric needs `clip_id` and `gt_onset` in every data '
                                'sample')
-            result = dict(clip_id=clip_id, gt_onset=_onset(sample.get('gt_onset', None)))
+            result = dict(
+                clip_id=clip_id,
+                gt_onset=_onset(sample.get('gt_onset', None)),
+                groups=sample_groups(sample.get('site', None), sample.get('scenarios', None)))
             if sample.get('pred_theta', None) is not None:
                 start = sample.get('window_start', sample.get('frame_idx', None))
                 conf = sample.get('pred_confidence', sample.get('pred_score', None))
@@ -105,13 +139,19 @@ class OnsetMetric(BaseMetric):
             raise ValueError(f'clip {clip_id!r} has conflicting gt_onset values {onsets}')
         return onsets.pop()
 
+    def _score(self, clips: List[dict]) -> Dict[str, float]:
+        """Score clips (``dict(pred=..., gt=...)``), overall or of one group."""
+        return onset_accuracy([c['pred'] for c in clips], [c['gt'] for c in clips],
+                              ks=self.ks)
+
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Group by clip, reduce windows to one onset per clip, then score the clips."""
-        clips: Dict[str, List[dict]] = {}
+        """Group by clip, reduce windows to one onset per clip, then score the clips,
+        overall and per scenario / site."""
+        by_clip: Dict[str, List[dict]] = {}
         for result in results:
-            clips.setdefault(result['clip_id'], []).append(result)
-        preds, gts = [], []
-        for clip_id, items in clips.items():
+            by_clip.setdefault(result['clip_id'], []).append(result)
+        clips = []
+        for clip_id, items in by_clip.items():
             windowed = ['pred_theta' in it for it in items]
             if any(windowed) and not all(windowed):
                 raise ValueError(f'clip {clip_id!r} mixes clip and window predictions')
@@ -126,6 +166,18 @@ class OnsetMetric(BaseMetric):
                 if len({it['pred_onset'] for it in items}) > 1:
                     raise ValueError(f'clip {clip_id!r} has several pred_onset values')
                 pred = items[0]['pred_onset']
-            preds.append(pred)
-            gts.append(self._clip_gt(clip_id, items))
-        return onset_accuracy(preds, gts, ks=self.ks)
+            clips.append(
+                dict(
+                    pred=pred,
+                    gt=self._clip_gt(clip_id, items),
+                    groups=merge_groups((it.get('groups') for it in items),
+                                        f'clip {clip_id!r}')))
+        metrics = self._score(clips)
+        if self.breakdown:
+            per_group, tables = breakdown_report(
+                self.breakdown, clips, [c['groups'] for c in clips], self._score, metrics,
+                self.breakdown_keys, COUNT_KEYS, name=self.prefix)
+            for table in tables:
+                print_log('\n' + table, logger='current')
+            metrics.update(per_group)
+        return metrics

@@ -1,14 +1,22 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """Bleeding-source localisation metric: Err≤d, Err_avg, PCK, δ (BleedOrigin §5.1)."""
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
 
 from mmbleed.registry import METRICS
 from mmbleed.utils.array import to_numpy
 from ..functional import error_rates, pck, tapvid_delta_avg
+from ..functional.breakdown import (BREAKDOWN_AXES, breakdown_report, check_breakdown,
+                                    check_breakdown_keys, sample_groups)
 from ..functional.point import ERR_THRESHOLDS, PCK_FRACTIONS, TAPVID_THRESHOLDS
+
+#: headline keys reported per scenario / site by default
+DEFAULT_BREAKDOWN_KEYS = ('Err<=25', 'Err<=50', 'Err_avg', 'PCK@5%', 'num_points')
+#: counts always shown in the breakdown tables
+COUNT_KEYS = ('num_points', )
 
 
 @METRICS.register_module()
@@ -27,11 +35,26 @@ class PointMetric(BaseMetric):
     (TAP-Vid thresholds at 256×256, strict ``<``; each point a one-frame track), and
     ``num_points``.
 
+    Breakdowns (paper Fig. 9): when samples carry their clip's ``site`` (str) and
+    ``scenarios`` (list[str]) — :class:`PackBleedInputs` puts both in the metainfo — the
+    points are also scored per group, by the same functions: a point counts in every
+    scenario its clip lists and in its clip's site. Per group the ``breakdown_keys`` are
+    reported as ``scenario/<scenario>/<key>`` and ``site/<site>/<key>`` (e.g.
+    ``source/site/gastric antrum/Err_avg``), and one table per axis (a row ``all``, a row
+    per group, columns the headline keys plus ``num_points``) is logged. Points without site
+    or scenarios count only in the overall numbers; when none has them, nothing is added.
+
     Args:
         err_thresholds (Sequence[float]): ``d`` in px. Defaults to ``(10, 25, 50, 75, 100)``.
         pck_fractions (Sequence[float]): PCK fractions. Defaults to ``(0.02, 0.05, 0.10)``.
         delta_thresholds (Sequence[float]): TAP-Vid px at 256×256. Defaults to
             ``(1, 2, 4, 8, 16)``.
+        breakdown (Sequence[str]): axes to break the results down by, among
+            ``('scenario', 'site')``; ``()`` turns breakdowns off. Defaults to
+            ``('scenario', 'site')``.
+        breakdown_keys (Sequence[str], optional): keys reported per group; ``None`` takes
+            ``('Err<=25', 'Err<=50', 'Err_avg', 'PCK@5%', 'num_points')`` (those that the
+            thresholds allow). Defaults to None.
         collect_device (str): device for collecting results across ranks. Defaults to 'cpu'.
         prefix (str, optional): metric-name prefix. Defaults to ``'source'``.
     """
@@ -41,15 +64,21 @@ class PointMetric(BaseMetric):
                  err_thresholds: Sequence[float] = ERR_THRESHOLDS,
                  pck_fractions: Sequence[float] = PCK_FRACTIONS,
                  delta_thresholds: Sequence[float] = TAPVID_THRESHOLDS,
+                 breakdown: Union[str, Sequence[str]] = BREAKDOWN_AXES,
+                 breakdown_keys: Optional[Sequence[str]] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.err_thresholds = tuple(err_thresholds)
         self.pck_fractions = tuple(pck_fractions)
         self.delta_thresholds = tuple(delta_thresholds)
+        self.breakdown = check_breakdown(breakdown)
+        self.breakdown_keys = check_breakdown_keys(breakdown_keys, DEFAULT_BREAKDOWN_KEYS,
+                                                   self._score([]))
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
-        """Keep ``(pred, gt, (w, h))`` of every sample whose source is visible."""
+        """Keep ``(pred, gt, (w, h))`` and the clip's groups (site, scenarios) of every
+        sample whose source is visible."""
         for sample in data_samples:
             gt = sample.get('gt_point', None)
             visible = sample.get('gt_visible', True)
@@ -69,10 +98,12 @@ class PointMetric(BaseMetric):
                 dict(
                     pred=to_numpy(pred).reshape(2),
                     gt=gt,
-                    size=np.array([w, h], dtype=np.float64)))
+                    size=np.array([w, h], dtype=np.float64),
+                    groups=sample_groups(
+                        sample.get('site', None), sample.get('scenarios', None))))
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Stack the kept points and call the pure functions."""
+    def _score(self, results: List[dict]) -> Dict[str, float]:
+        """Stack the kept points and call the pure functions (overall or of one group)."""
         if results:
             pred = np.stack([r['pred'] for r in results])
             gt = np.stack([r['gt'] for r in results])
@@ -93,4 +124,16 @@ class PointMetric(BaseMetric):
         delta.pop('num_tracks')
         metrics.update(delta)
         metrics['num_points'] = num_points
+        return metrics
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Score all points, then each scenario's and site's."""
+        metrics = self._score(results)
+        if self.breakdown:
+            per_group, tables = breakdown_report(
+                self.breakdown, results, [r.get('groups') for r in results], self._score,
+                metrics, self.breakdown_keys, COUNT_KEYS, name=self.prefix)
+            for table in tables:
+                print_log('\n' + table, logger='current')
+            metrics.update(per_group)
         return metrics

@@ -1,14 +1,22 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """Bleeding-source tracking metric: Err≤d, Err_avg, PCK, TAP-Vid δ, OA (BleedOrigin §5.1)."""
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
 
 from mmbleed.registry import METRICS
 from mmbleed.utils.array import to_numpy
 from ..functional import error_rates, occlusion_accuracy, pck, tapvid_delta_avg
+from ..functional.breakdown import (BREAKDOWN_AXES, breakdown_report, check_breakdown,
+                                    check_breakdown_keys, sample_groups)
 from ..functional.point import ERR_THRESHOLDS, PCK_FRACTIONS, TAPVID_THRESHOLDS
+
+#: headline keys reported per scenario / site by default
+DEFAULT_BREAKDOWN_KEYS = ('Err<=50', 'Err_avg', 'PCK@5%', 'delta_avg', 'num_points')
+#: counts always shown in the breakdown tables
+COUNT_KEYS = ('num_points', 'num_tracks')
 
 
 @METRICS.register_module()
@@ -38,12 +46,28 @@ class TrackMetric(BaseMetric):
 
     A NaN predicted point raises ``ValueError``. Shares are in ``[0, 1]`` (NaN over nothing).
 
+    Breakdowns (paper Fig. 9): when samples carry their clip's ``site`` (str) and
+    ``scenarios`` (list[str]) — :class:`PackBleedInputs` puts both in the metainfo — the
+    tracks are also scored per group, by the same functions: a track counts in every
+    scenario its clip lists and in its clip's site. Per group the ``breakdown_keys`` are
+    reported as ``scenario/<scenario>/<key>`` and ``site/<site>/<key>`` (e.g.
+    ``track/scenario/camera jitter/delta_avg``; ``OA`` only for groups with predicted
+    visibility), and one table per axis (a row ``all``, a row per group, columns the
+    headline keys plus ``num_points`` and ``num_tracks``) is logged. Tracks without site or
+    scenarios count only in the overall numbers; when none has them, nothing is added.
+
     Args:
         err_thresholds (Sequence[float]): ``d`` in px. Defaults to ``(10, 25, 50, 75, 100)``.
         pck_fractions (Sequence[float]): PCK fractions. Defaults to ``(0.02, 0.05, 0.10)``.
         delta_thresholds (Sequence[float]): TAP-Vid px at 256×256. Defaults to
             ``(1, 2, 4, 8, 16)``.
         visible_thr (float): threshold for non-boolean ``pred_visible``. Defaults to 0.5.
+        breakdown (Sequence[str]): axes to break the results down by, among
+            ``('scenario', 'site')``; ``()`` turns breakdowns off. Defaults to
+            ``('scenario', 'site')``.
+        breakdown_keys (Sequence[str], optional): keys reported per group; ``None`` takes
+            ``('Err<=50', 'Err_avg', 'PCK@5%', 'delta_avg', 'num_points')`` (those that the
+            thresholds allow). Defaults to None.
         collect_device (str): device for collecting results across ranks. Defaults to 'cpu'.
         prefix (str, optional): metric-name prefix. Defaults to ``'track'``.
     """
@@ -54,6 +78,8 @@ class TrackMetric(BaseMetric):
                  pck_fractions: Sequence[float] = PCK_FRACTIONS,
                  delta_thresholds: Sequence[float] = TAPVID_THRESHOLDS,
                  visible_thr: float = 0.5,
+                 breakdown: Union[str, Sequence[str]] = BREAKDOWN_AXES,
+                 breakdown_keys: Optional[Sequence[str]] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -61,13 +87,17 @@ class TrackMetric(BaseMetric):
         self.pck_fractions = tuple(pck_fractions)
         self.delta_thresholds = tuple(delta_thresholds)
         self.visible_thr = visible_thr
+        self.breakdown = check_breakdown(breakdown)
+        self.breakdown_keys = check_breakdown_keys(breakdown_keys, DEFAULT_BREAKDOWN_KEYS,
+                                                   [*self._score([]), 'OA'])
 
     def _visibility(self, value: Any) -> np.ndarray:
         value = to_numpy(value, dtype=None)
         return value if value.dtype == bool else value > self.visible_thr
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
-        """Keep each track with its masks of annotated and evaluated frames."""
+        """Keep each track with its masks of annotated and evaluated frames and its clip's
+        groups (site, scenarios)."""
         for sample in data_samples:
             for key in ('pred_points', 'gt_points', 'gt_visible', 'ori_shape'):
                 if sample.get(key, None) is None:
@@ -91,14 +121,16 @@ class TrackMetric(BaseMetric):
                 gt=gt,
                 visible=visible,
                 evaluated=annotated & (np.arange(num_frames) > query_frame),
-                size=np.array([w, h], dtype=np.float64))
+                size=np.array([w, h], dtype=np.float64),
+                groups=sample_groups(sample.get('site', None), sample.get('scenarios', None)))
             if sample.get('pred_visible', None) is not None:
                 result['pred_visible'] = self._visibility(
                     sample.get('pred_visible')).reshape(num_frames)
             self.results.append(result)
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Pool points for Err/PCK, pad tracks for δ/OA, and call the pure functions."""
+    def _score(self, results: List[dict]) -> Dict[str, float]:
+        """Pool points for Err/PCK, pad tracks for δ/OA, and call the pure functions
+        (overall or of one group)."""
         metrics: Dict[str, float] = {}
         # Err and PCK: pooled over scored points of all tracks.
         preds, gts, sizes = [np.zeros((0, 2))], [np.zeros((0, 2))], [np.zeros((0, 2))]
@@ -146,4 +178,16 @@ class TrackMetric(BaseMetric):
             metrics['OA'] = float(np.mean(oa)) if oa else float('nan')
         metrics['num_points'] = num_points
         metrics['num_tracks'] = num_tracks
+        return metrics
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Score all tracks, then each scenario's and site's."""
+        metrics = self._score(results)
+        if self.breakdown:
+            per_group, tables = breakdown_report(
+                self.breakdown, results, [r.get('groups') for r in results], self._score,
+                metrics, self.breakdown_keys, COUNT_KEYS, name=self.prefix)
+            for table in tables:
+                print_log('\n' + table, logger='current')
+            metrics.update(per_group)
         return metrics

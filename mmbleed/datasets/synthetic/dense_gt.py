@@ -1,0 +1,34 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""Read the synthetic generator's dense ground truth (``dense_gt/<patient>/<clip>.npz``).
+
+The file layout is in ``docs/data_format.md`` §3. Blood masks are stored bit-packed along
+the frame's width (``np.packbits(mask, axis=-1)``) to keep the files small;
+:func:`load_dense_gt` unpacks them.
+"""
+from typing import Dict
+
+import numpy as np
+
+from .clip import HIDDEN_BY
+
+
+def load_dense_gt(path: str) -> Dict[str, np.ndarray]:
+    """All arrays of a ``dense_gt`` file, the blood mask unpacked to ``(T, H, W)`` bool.
+
+    The packed mask's width is rounded up to a multiple of 8; the real width is the file's
+    ``frame_size`` ``(W, H)``. ``source_region`` comes back as a ``str``.
+    """
+    with np.load(path, allow_pickle=False) as f:
+        out = {k: f[k] for k in f.files}
+    if 'blood_mask' in out:
+        width = int(out['frame_size'][0])
+        out['blood_mask'] = np.unpackbits(out['blood_mask'], axis=-1,
+                                          count=width).astype(bool)
+    if 'source_region' in out:
+        out['source_region'] = str(out['source_region'].reshape(-1)[0])
+    return out
+
+
+def hidden_cause_names(codes: np.ndarray) -> list:
+    """``source_hidden_by`` codes as names (``'visible'``, ``'water'``, ...)."""
+    return [HIDDEN_BY[int(c)] for c in np.asarray(codes).reshape(-1)]
