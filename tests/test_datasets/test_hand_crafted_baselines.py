@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import os.path as osp
+import shutil
 from pathlib import Path
 
 import cv2
@@ -212,6 +213,30 @@ def test_thresholds_come_from_the_tuning_split_only(tool, converted_root):
             {r: m['params'] for r, m in test['source']['onset frames'].items()})
     with pytest.raises(ValueError, match='never tuned on the test split'):
         tool.shortcut_report(converted_root, tune_split='test', progress=False)
+
+
+@pytest.mark.parametrize('args', [['--split', 'val', '--tune-split', 'val'],
+                                  ['--split', 'train'],
+                                  ['--split', 'train', '--tune-split', 'train']])
+def test_tuning_on_the_evaluated_split_is_one_line(tool, converted_root, capsys, args):
+    assert tool.main([converted_root] + args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith('error: ')
+    assert 'never tuned on the evaluated split' in err[0]
+    with pytest.raises(ValueError, match='evaluated split'):
+        tool.shortcut_report(converted_root, split='val', tune_split='val', progress=False)
+
+
+def test_track_stage_reads_no_detection_annotations(tool, converted_root, tmp_path, capsys):
+    root = tmp_path / 'dataset'
+    (root / 'detection').mkdir(parents=True)  # never converted: no annotations/
+    shutil.copytree(converted_root, root / 'tracking', symlinks=True)
+    res = tool.shortcut_report(str(root), stages=['track'], progress=False)
+    assert res['stages'] == ['track'] and set(res['sizes']) == {'test'}
+    assert res['track']['static point']['num_points'] == 1
+    # nothing is tuned for tracking, so the evaluated split may be the default tuning split
+    assert tool.main([str(root), '--stages', 'track', '--split', 'train']) == 0
+    assert 'error' not in capsys.readouterr().err
 
 
 def test_one_raw_root_as_tracking_root(tool, converted_root):

@@ -117,7 +117,7 @@ def test_smoke_lowers_contrast_and_saturation_where_it_covers():
     ren = _ren(_plan('obscured view', 0.7), 2)
     for t in range(T):
         img = _frame()
-        cover = ren.apply_haze(img, t)
+        cover = ren.apply_smoke(img, t)
     assert cover is not None and cover.max() > 0.6
     thick = cover > 0.55
     thin = cover < 0.2
@@ -142,13 +142,13 @@ def test_smoke_does_not_depend_on_the_order_of_calls():
     a = _ren(_plan('obscured view', 0.6), 5)
     b = _ren(_plan('obscured view', 0.6), 5)
     for t in range(15):
-        a.apply_haze(_frame(), t)
+        a.apply_smoke(_frame(), t)
     ia, ib = _frame(), _frame()
-    ca = a.apply_haze(ia, 15)
-    cb = b.apply_haze(ib, 15)  # straight to frame 15
+    ca = a.apply_smoke(ia, 15)
+    cb = b.apply_smoke(ib, 15)  # straight to frame 15
     np.testing.assert_allclose(ca, cb, atol=1e-5)
     np.testing.assert_allclose(ia, ib, atol=1e-5)
-    assert a.apply_haze(_frame(), 3) is not None  # going back works too
+    assert a.apply_smoke(_frame(), 3) is not None  # going back works too
 
 
 def test_cap_rim_constant_per_clip_and_varies_between_clips():
@@ -178,19 +178,49 @@ def test_cap_rim_constant_per_clip_and_varies_between_clips():
                                                 1.0), grey), e1)
 
 
+@pytest.mark.parametrize('seed', [0, 7, 11])
+def test_cap_rim_changes_pixels_but_never_moves_content(seed):
+    """The cap is photometric only (the ground truth is not shifted by it): a sharp vertical
+    edge in the cap's wall stays exactly where it is, in every row."""
+    cap = CapRim(np.random.default_rng(seed), W, H, CENTRE, RADIUS, 1.0)
+    yy, xx = np.mgrid[0:H, 0:W]
+    r = np.hypot(xx - CENTRE[0], yy - CENTRE[1])
+    for xe in (int(CENTRE[0] + 0.88 * RADIUS), int(CENTRE[0] - 0.93 * RADIUS),
+               int(CENTRE[0] + 0.97 * RADIUS)):
+        flat = np.full((H, W, 3), 0.3, np.float32)
+        step = flat.copy()
+        step[:, xe:] = 0.8
+        out_flat, out_step = cap.apply(flat.copy()), cap.apply(step.copy())
+        # it does change the pixels there (ring, wall) ...
+        near = (np.abs(xx - xe) < 6) & (r > cap.ring_radius + 2 * cap.thickness)
+        assert near.any() and (np.abs(out_step - step).sum(-1)[near] > 0.02).mean() > 0.5
+        # ... but each output pixel depends on its own input pixel only: the two outputs
+        # differ exactly where the inputs do, so the edge is at column ``xe`` in every row
+        moved = np.abs(out_step - out_flat).sum(-1) > 0
+        np.testing.assert_array_equal(moved, np.abs(step - flat).sum(-1) > 0)
+        # and in the cap's wall (away from the rim line) the edge is still the strongest
+        # horizontal step around column ``xe``
+        wall = (r[:, xe - 4:xe + 4] > cap.ring_radius + 4 * cap.thickness + 8).all(1)
+        g = np.abs(np.diff(out_step[:, xe - 4:xe + 4].sum(-1), axis=1))
+        assert wall.sum() > 10 and (g[wall].argmax(1) == 3).all()
+
+
 def test_glare_is_saturated_and_coloured():
     ren = _ren(_plan('light reflection', 1.0), 1)
-    boost, patch = ren.glare(5, CENTRE, RADIUS)
-    assert boost > 1 and patch.shape == (H, W) and patch.max() == pytest.approx(1.0)
-    assert ren.glare_boost(5) == boost
+    assert ren.glare_boost(5) > 1
     img = _frame()
-    cover = ren.apply_glare(img, 5, CENTRE, RADIUS)
-    np.testing.assert_array_equal(cover, patch)
+    patch = ren.apply_glare(img, 5, CENTRE, RADIUS)
+    assert patch.shape == (H, W) and patch.dtype == np.float32
+    assert patch.max() == pytest.approx(1.0)
     core = patch >= 0.99
     assert core.sum() > 100 and (img[core] > 1.0).all()  # blown out
     ring = (patch > 0.2) & (patch < 0.6)
     assert (img[ring] > _frame()[ring]).all()
-    assert _ren(_plan(None)).glare(5, CENTRE, RADIUS) == (1.0, None)
+    np.testing.assert_array_equal(img[patch == 0], _frame()[patch == 0])  # nothing elsewhere
+    off = _ren(_plan(None))
+    img = _frame()
+    assert off.glare_boost(5) == 1.0 and off.apply_glare(img, 5, CENTRE, RADIUS) is None
+    np.testing.assert_array_equal(img, _frame())
 
 
 def test_effects_deterministic_for_a_seed():
@@ -207,7 +237,7 @@ def test_effects_deterministic_for_a_seed():
             img = _frame()
             c = [ren.apply_flush(img, t), ren.apply_tool(img, t, CENTRE, RADIUS,
                                                          np.float32([160, 130])),
-                 ren.apply_haze(img, t), ren.apply_glare(img, t, CENTRE, RADIUS)]
+                 ren.apply_smoke(img, t), ren.apply_glare(img, t, CENTRE, RADIUS)]
             out.append((img, c))
         return out
 

@@ -97,6 +97,10 @@ def test_other_datasets_on_real_clips(vl_root):
              for i in range(2)}['VL000/instrument0_seq000']
     np.testing.assert_allclose(first['gt_point'], [164.5, 744.5])  # labels - 0.5
     onset = OnsetDataset(
-        ann_file='annotations/val.json', data_root=root, test_mode=True)
+        ann_file='annotations/val.json', data_root=root, stride=30, test_mode=True)
     assert [onset.get_data_info(i)['window_start']
             for i in range(len(onset))] == [0, 30, 60, 90, 100]
+    # the default stride advances one frame at a time over the 160-frame clip
+    onset = OnsetDataset(ann_file='annotations/val.json', data_root=root, test_mode=True)
+    assert [onset.get_data_info(i)['window_start']
+            for i in range(len(onset))] == list(range(101))

@@ -137,9 +137,9 @@ def grouped_clip_samples():
 
 
 def test_breakdown_by_scenario_and_site(monkeypatch):
-    from mmbleed.evaluation.metrics import onset_metric
+    from mmbleed.evaluation.metrics import breakdown_mixin
     logged = []
-    monkeypatch.setattr(onset_metric, 'print_log', lambda msg, **kw: logged.append(msg))
+    monkeypatch.setattr(breakdown_mixin, 'print_log', lambda msg, **kw: logged.append(msg))
     samples = grouped_clip_samples()
     evaluator = Evaluator(dict(type='mmbleed.OnsetMetric'))
     evaluator.process(data_samples=samples)
@@ -202,9 +202,9 @@ def test_breakdown_by_scenario_and_site(monkeypatch):
 
 
 def test_breakdown_off_and_without_groups(monkeypatch):
-    from mmbleed.evaluation.metrics import onset_metric
+    from mmbleed.evaluation.metrics import breakdown_mixin
     logged = []
-    monkeypatch.setattr(onset_metric, 'print_log', lambda msg, **kw: logged.append(msg))
+    monkeypatch.setattr(breakdown_mixin, 'print_log', lambda msg, **kw: logged.append(msg))
     samples = grouped_clip_samples()
     metric = OnsetMetric(breakdown=())
     metric.process(None, [s.to_dict() for s in samples])

@@ -89,9 +89,9 @@ def grouped_point_samples():
 
 
 def test_point_metric_breakdown(monkeypatch):
-    from mmbleed.evaluation.metrics import point_metric
+    from mmbleed.evaluation.metrics import breakdown_mixin
     logged = []
-    monkeypatch.setattr(point_metric, 'print_log', lambda msg, **kw: logged.append(msg))
+    monkeypatch.setattr(breakdown_mixin, 'print_log', lambda msg, **kw: logged.append(msg))
     samples = grouped_point_samples()
     evaluator = Evaluator(dict(type='mmbleed.PointMetric'))
     evaluator.process(data_samples=samples)

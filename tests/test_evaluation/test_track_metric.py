@@ -111,9 +111,9 @@ def grouped_tracks():
 
 
 def test_track_metric_breakdown(monkeypatch):
-    from mmbleed.evaluation.metrics import track_metric
+    from mmbleed.evaluation.metrics import breakdown_mixin
     logged = []
-    monkeypatch.setattr(track_metric, 'print_log', lambda msg, **kw: logged.append(msg))
+    monkeypatch.setattr(breakdown_mixin, 'print_log', lambda msg, **kw: logged.append(msg))
     samples = grouped_tracks()
     evaluator = Evaluator(
         dict(type='mmbleed.TrackMetric',

@@ -3,7 +3,8 @@
 
 Each stage of the benchmark (docs/data_format.md; DESIGN.md §1) gets rules that use no
 learning, run on the evaluated split (``--split``, default ``test``) with every threshold
-tuned on the tuning split (``--tune-split``, default ``train``; never the test split), and
+tuned on the tuning split (``--tune-split``, default ``train``; never the test split nor the
+evaluated split), and
 are scored by the project's own pure metric functions (:mod:`mmbleed.evaluation.functional`)
 so the numbers mean what the model metrics mean:
 
@@ -24,8 +25,9 @@ Tuned on the tuning split only: the constant frame (its median onset); the onset
 (frame difference: the threshold; red-area growth: τ, W, m, δ) for the best Acc@k there
 (``--tune-k``, default 8; ties: fewer false alarms on its clips without bleeding); the
 brightest-region percentile and the darkest-red blob's red level for the best PCK@5% over its
-onset frames. Fixed: the view threshold, the Red-Mask argmax's σ = 2 px (as
-``RedMaskLocalizer``) and the Lucas-Kanade parameters (OpenCV's usual ones).
+onset frames. Fixed: the view threshold, the Red-Mask argmax's σ = 2 px in frame pixels
+(close to, not the same as, ``RedMaskLocalizer``'s σ = 2 px in model-input pixels, about
+2.5 px on a 320×272 frame) and the Lucas-Kanade parameters (OpenCV's usual ones).
 
 Bars printed next to the numbers (the benchmark is only worth learning if they hold):
 constant onset Acc@4 <= 15 %, every source rule PCK@5% <= 30 % (onset frames), static point
@@ -86,7 +88,8 @@ THR_QUANTILES = np.linspace(0.0, 1.0, 201)
 #: source: variants tried on the tuning split (the best PCK@5% on its onset frames wins)
 BRIGHT_PERCENTILES = (98.0, 99.0, 99.5, 99.9)
 DARK_RED_THRS = (0.1, 0.2, 0.3, 0.4)
-#: source: Gaussian sigma (px) of the Red-Mask before the argmax, as RedMaskLocalizer
+#: source: Gaussian sigma of the Red-Mask before the argmax, in frame pixels (close to, not
+#: the same as, RedMaskLocalizer's 2 px in model-input pixels, ~2.5 px on a 320x272 frame)
 RED_ARGMAX_SIGMA = 2.0
 
 #: bars a shortcut rule must stay under: (stage, rule or '*', point set, metric, limit)
@@ -227,8 +230,9 @@ def darkest_red_blob_centroid(frame: np.ndarray, red_thr: float = 0.2, blur: int
 
 def red_mask_argmax(frame: np.ndarray, sigma: float = RED_ARGMAX_SIGMA) -> Point:
     """Red-Mask argmax rule: the pixel of the largest :func:`red_mask_map` value after a
-    Gaussian of ``sigma`` px (kernel radius ``round(3σ)``, replicated border), as
-    ``RedMaskLocalizer``; first pixel in raster order on ties."""
+    Gaussian of ``sigma`` frame pixels (kernel radius ``round(3σ)``, replicated border),
+    like ``RedMaskLocalizer`` but in frame rather than model-input pixels; first pixel in
+    raster order on ties."""
     red = red_mask_map(frame)
     if sigma > 0:
         k = 2 * max(1, int(3 * sigma + 0.5)) + 1
@@ -658,6 +662,9 @@ def shortcut_report(root: str, split: str = 'test', tune_split: str = 'train',
                     progress: bool = True) -> dict:
     """Run every shortcut rule of ``stages`` on ``split``, tuned on ``tune_split``.
 
+    ``tune_split`` may be neither ``'test'`` nor, when onset or source is run, ``split``
+    (ValueError). Detection clips are read only for the onset and source stages.
+
     Returns:
         dict: ``roots``, ``stages``, ``split``, ``tune_split``, ``tune_k``, ``sizes``
         (``{split: counts}``), per stage ``{rule: metrics + params}`` (``source``:
@@ -667,9 +674,14 @@ def shortcut_report(root: str, split: str = 'test', tune_split: str = 'train',
         raise ValueError('thresholds are never tuned on the test split; use --tune-split '
                          'train (or val)')
     roots, stages = resolve_roots(root, stages)
+    tuned = bool({'onset', 'source'} & set(stages))  # no tracking rule is tuned
+    if tuned and tune_split == split:
+        other = 'val' if split == 'train' else 'train'
+        raise ValueError(f'thresholds are never tuned on the evaluated split ({split}); '
+                         f'use --tune-split {other} or another --split')
     det_root, trk_root = roots['detection'], roots['tracking']
     det = {}
-    if det_root is not None:
+    if tuned:
         for name in dict.fromkeys((tune_split, split)):
             det[name] = load_clips(det_root, name)
     trk_clips = load_clips(trk_root, split) if 'track' in stages else []
@@ -795,8 +807,13 @@ def format_report(res: dict, command: str, root: str) -> str:
     for kind in ('detection', 'tracking'):
         if res['roots'].get(kind):
             md.append(f'- {kind} root: `{res["roots"][kind]}`')
-    md += [f'- evaluated split: **{split}**; every threshold tuned on **{tune}** only '
-           f'(never on {split}); onset thresholds maximise Acc@{res["tune_k"]} there.', '']
+    if 'onset' in res or 'source' in res:
+        md += [f'- evaluated split: **{split}**; every threshold tuned on **{tune}** only '
+               f'(never on {split}); onset thresholds maximise Acc@{res["tune_k"]} there.',
+               '']
+    else:
+        md += [f'- evaluated split: **{split}**; nothing tuned (no tracking rule has a '
+               'tuned parameter).', '']
     rows = []
     for name, s in res['sizes'].items():
         rows.append([
@@ -878,7 +895,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--split', default='test', choices=('train', 'val', 'test'),
                         help='evaluated split (default: test)')
     parser.add_argument('--tune-split', default='train', choices=('train', 'val'),
-                        help='split every threshold is tuned on (default: train)')
+                        help='split every threshold is tuned on (default: train); never test, '
+                        'nor --split')
     parser.add_argument('--stages', nargs='+', choices=STAGES, default=None,
                         help='stages to run (default: all the root has; one raw root: '
                         'onset and source)')

@@ -58,5 +58,7 @@ test_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline))
 
-val_evaluator = dict(type='OnsetMetric', window=window)
-test_evaluator = val_evaluator
+# validation during training logs the overall numbers only; the test adds one table row
+# (and metric keys) per scenario and per site
+val_evaluator = dict(type='OnsetMetric', window=window, breakdown=())
+test_evaluator = dict(type='OnsetMetric', window=window)

@@ -17,6 +17,11 @@ from .noise import smooth_series
 
 FPS = 30.0
 
+#: the scope's magnification range (frame px per canvas px)
+ZOOM_RANGE = (0.85, 1.35)
+#: the source is seen within this many view radii of the frame centre (outside excursions)
+REACH = 0.6
+
 #: ``(start, stop, depth)``: the view swings so the anchor reaches ``depth`` view radii from
 #: the frame centre half-way through ``start <= t < stop`` and comes back
 Excursion = Tuple[int, int, float]
@@ -116,13 +121,14 @@ def make_camera_path(rng: np.random.Generator, num_frames: int, anchor: np.ndarr
     """
     T = num_frames
     cell = rng.uniform(30, 90) / max(speed, 0.3)
-    reach = 0.6 * view_radius
+    reach = REACH * view_radius
     off = np.stack([smooth_series(rng, T, cell), smooth_series(rng, T, cell)], 1)
     off = off * rng.uniform(0.2, 0.45) * reach * min(speed, 1.6)
     ang0 = rng.uniform(0, 2 * np.pi)
     start = reach * np.sqrt(rng.uniform(0, 1)) * np.array([np.cos(ang0), np.sin(ang0)])
     off = off - off[:1] + start
     zoom = np.exp(0.1 * smooth_series(rng, T, rng.uniform(60, 150)) * speed + rng.uniform(-0.1, 0.15))
+    zoom = np.clip(zoom, *ZOOM_RANGE)
     angle = np.deg2rad(rng.uniform(-180, 180) + 8 * speed * smooth_series(rng, T, rng.uniform(60, 150)))
     jitter = np.zeros(T, bool)
     shake = np.zeros((T, 2), np.float32)

@@ -3,12 +3,11 @@
 
 The cap is a short clear plastic tube; its distal rim shows as a faint ring just inside the
 round view. Outside the ring the tissue is seen through the cap's wall: slightly darker,
-a little hazy and displaced outwards (refraction), so the tissue "jumps" across the ring. The
-rim itself catches the light: a thin bright line, strongest on one side, with a dark line
-beside it. All of it is fixed to the scope, i.e. constant in frame space for the whole clip.
+tinted and a little hazy. The rim itself catches the light: a thin bright line, strongest on
+one side, with a dark line beside it. All of it is fixed to the scope, i.e. constant in frame
+space for the whole clip. The cap is purely photometric (a per-pixel gain and offset): it
+never moves content, so the ground truth (source position, tracks) stays exact.
 """
-from typing import List, Tuple
-
 import cv2
 import numpy as np
 
@@ -33,7 +32,6 @@ class CapRim:
     def __init__(self, rng: np.random.Generator, width: int, height: int, centre, radius: float,
                  unit: float) -> None:
         W, H = int(width), int(height)
-        self.w, self.h = W, H
         c = np.asarray(centre, np.float32) + rng.normal(0, 0.015, 2).astype(np.float32) * radius
         R = float(radius)
         self.ring_radius = rr = float(R * rng.uniform(0.78, 0.95))
@@ -56,7 +54,6 @@ class CapRim:
         idx = ((theta + np.pi) / (2 * np.pi) * n_ang).astype(np.int32) % n_ang
         lobe = prof[idx]
         outside = np.clip((d - rr) / max(th, 1.0) + 0.5, 0, 1)  # the cap's wall region
-        self.outside = outside
         # multiplicative gain: darker wall (a tint of the clear plastic), thin dark line
         dark = float(rng.uniform(0.80, 0.93))
         tint = np.float32([1.0, 1.0, 1.0]) + rng.normal(0, 0.03, 3).astype(np.float32)
@@ -69,54 +66,16 @@ class CapRim:
         bright = float(rng.uniform(0.25, 0.6))
         line = np.exp(-0.5 * ((d - rr) / (0.55 * th)) ** 2) * lobe * bright
         glow_w = max(R - rr, 2.0)
-        glow = outside * np.clip((d - rr) / glow_w, 0, 1) ** 2 * np.roll(lobe, 0) * \
+        glow = outside * np.clip((d - rr) / glow_w, 0, 1) ** 2 * lobe * \
             float(rng.uniform(0.03, 0.10))
         halo = np.exp(-0.5 * ((d - rr) / (2.5 * th)) ** 2) * lobe * 0.06
-        self.haze = float(rng.uniform(0.02, 0.06))
-        add = (line + glow + halo + outside * self.haze).astype(np.float32)
+        haze = float(rng.uniform(0.02, 0.06))
+        add = (line + glow + halo + outside * haze).astype(np.float32)
         col = np.float32([1.0, 1.0, 0.97]) + rng.normal(0, 0.02, 3).astype(np.float32)
         self.add = (add[..., None] * col).astype(np.float32)
-        # refraction: the tissue behind the wall is seen displaced (sample further in), a
-        # slight haze; only pixels outside the rim are remapped, in horizontal bands
-        shift = float(rng.uniform(2.0, 6.0) * unit)
-        mag = float(rng.uniform(0.0, 0.12))
-        src_d = np.where(d > rr, d - shift * outside - mag * (d - rr), d)
-        scale = src_d / np.maximum(d, 1e-3)
-        self.map_x = (c[0] + (xx - c[0]) * scale).astype(np.float32)
-        self.map_y = (c[1] + (yy - c[1]) * scale).astype(np.float32)
-        self._rois = self._outside_rois(d, rr - 2 * th - 2, H, W)
-        # per-box fixed-point maps (what cv2.remap would convert float maps to every call)
-        self._maps = [cv2.convertMaps(np.ascontiguousarray(self.map_x[y0:y1, x0:x1]),
-                                      np.ascontiguousarray(self.map_y[y0:y1, x0:x1]),
-                                      cv2.CV_16SC2) for y0, y1, x0, x1 in self._rois]
-
-    @staticmethod
-    def _outside_rois(d: np.ndarray, r_in: float, H: int, W: int,
-                      bands: int = 10) -> List[Tuple[int, int, int, int]]:
-        """``(y0, y1, x0, x1)`` boxes covering every pixel with ``d >= r_in``."""
-        rois = []
-        edges = np.linspace(0, H, bands + 1).astype(int)
-        for y0, y1 in zip(edges[:-1], edges[1:]):
-            inner = (d[y0:y1] < r_in).all(0)
-            xs = np.nonzero(inner)[0]
-            if len(xs) == 0:
-                rois.append((y0, y1, 0, W))
-            else:
-                if xs[0] > 0:
-                    rois.append((y0, y1, 0, int(xs[0])))
-                if xs[-1] + 1 < W:
-                    rois.append((y0, y1, int(xs[-1]) + 1, W))
-        return rois
 
     def apply(self, img: np.ndarray) -> np.ndarray:
         """Draw the cap onto ``img`` (float32 BGR ``(H, W, 3)``, in place); returns ``img``."""
-        src = img.copy()
-        for (y0, y1, x0, x1), (m1, m2) in zip(self._rois, self._maps):
-            view = img[y0:y1, x0:x1]
-            out = cv2.remap(src, m1, m2, cv2.INTER_LINEAR, dst=view,
-                            borderMode=cv2.BORDER_REFLECT)
-            if not np.may_share_memory(out, img):  # an OpenCV that did not write in place
-                view[...] = out
         cv2.multiply(img, self.gain, dst=img)
         cv2.add(img, self.add, dst=img)
         return img

@@ -13,12 +13,13 @@ import numpy as np
 
 from .bleeding import BleedingSim, blood_layer, sample_bleeding_params
 from .cap_rim import CapRim
-from .camera import EndoscopeView, Excursion, jitter_windows_from_mask, make_camera_path, \
-    make_elastic_field
+from .camera import REACH, ZOOM_RANGE, EndoscopeView, Excursion, jitter_windows_from_mask, \
+    make_camera_path, make_elastic_field
 from .lighting import add_wet_sheen, wet_sheen
 from .optics import EndoscopeOptics
 from .distractors import add_distractors
 from .scenario_renderer import ScenarioRenderer
+from .source_site import MAX_SOURCE_OFFSET
 from .scenarios import SCENARIOS, HideEvent, sample_scenario_plan
 from .tissue import SITE_PRESETS, make_tissue
 
@@ -79,8 +80,9 @@ def render_clip(spec: ClipSpec, sink: Optional[Callable[[int, np.ndarray], None]
         bleeding: False renders the same clip without blood (for tests and comparisons).
 
     Returns:
-        dict: the dense ground truth (``docs/data_format.md`` section 3) plus ``'scenarios'``
-        (tuple of the clip's scenario names).
+        dict: the dense ground truth (``docs/data_format.md`` section 3; ``blood_mask``
+        bit-packed along the width, as stored) plus ``'scenarios'`` (tuple of the clip's
+        scenario names).
     """
     W, H, T = spec.width, spec.height, spec.num_frames
     unit = H / 272.0
@@ -89,10 +91,11 @@ def render_clip(spec: ClipSpec, sink: Optional[Callable[[int, np.ndarray], None]
         [np.random.default_rng(s) for s in ss.spawn(11)]
     view = EndoscopeView(W, H, float(r_view.uniform(1.02, 1.12)))
     R = view.radius
-    # the canvas holds every view of the clip: the source is seen up to 0.6 R (excursions:
-    # ``depth`` R) from the frame centre, at zoom >= 0.85, and lies near the canvas centre
-    reach = max([0.6] + [d for _, _, d in spec.excursions])
-    side = int((2 * (1 + reach) * R / 0.85 + 30 * unit) / 0.84)
+    # the canvas holds every view of the clip: the source is seen up to REACH view radii
+    # (excursions: ``depth``) from the frame centre, at zoom >= ZOOM_RANGE[0], and lies near
+    # the canvas centre
+    reach = max([REACH] + [d for _, _, d in spec.excursions])
+    side = int((2 * (1 + reach) * R / ZOOM_RANGE[0] + 30 * unit) / (1 - 2 * MAX_SOURCE_OFFSET))
     tissue = make_tissue(r_tissue, (side, side), unit, SITE_PRESETS[spec.site])
     add_distractors(r_dis, tissue, unit, 1.25 * R, spec.distractor_density)
 
@@ -102,7 +105,6 @@ def render_clip(spec: ClipSpec, sink: Optional[Callable[[int, np.ndarray], None]
     cam = make_camera_path(r_cam, T, tissue.source, unit, R,
                            jitter_windows_from_mask(plan.strength['camera jitter'] > 0), speed,
                            spec.excursions)
-    cam.zoom[:] = np.clip(cam.zoom, 0.85, 1.35)
     elastic = make_elastic_field(r_el, T, unit, float(r_el.uniform(0.5, 1.5)))
     stride = max(2, int(round(2 * unit)))
     bleed = BleedingSim(r_bleed, (side, side), tissue.source,
@@ -124,7 +126,7 @@ def render_clip(spec: ClipSpec, sink: Optional[Callable[[int, np.ndarray], None]
     source_xy = np.zeros((T, 2), np.float32)
     source_visible = np.zeros(T, bool)
     source_hidden_by = np.zeros(T, np.uint8)
-    blood_mask = np.zeros((T, H, W), bool)
+    blood_mask = np.zeros((T, H, (W + 7) // 8), np.uint8)  # bit-packed along the width
     tracks_xy = np.zeros((T, spec.num_tracks, 2), np.float32)
     tracks_visible = np.zeros((T, spec.num_tracks), bool)
     spec_sigma = float(r_view.uniform(0.05, 0.09))
@@ -159,7 +161,7 @@ def render_clip(spec: ClipSpec, sink: Optional[Callable[[int, np.ndarray], None]
         q_src = view.project(src_canvas, cam, elastic, t)[0]
         covers = dict(water=ren.apply_flush(img, t, blood_alpha),
                       instrument=ren.apply_tool(img, t, view.centre, R, q_src),
-                      smoke=ren.apply_haze(img, t))
+                      smoke=ren.apply_smoke(img, t))
         covers['glare'] = ren.apply_glare(img, t, view.centre, R)
         cover = np.zeros((H, W), np.float32)
         for c in covers.values():
@@ -182,7 +184,7 @@ def render_clip(spec: ClipSpec, sink: Optional[Callable[[int, np.ndarray], None]
                 source_hidden_by[t] = HIDDEN_BY.index(k)
         source_visible[t] = source_hidden_by[t] == 0
         if blood_alpha is not None:
-            blood_mask[t] = blood_alpha >= BLOOD_MASK_THR
+            blood_mask[t] = np.packbits(blood_alpha >= BLOOD_MASK_THR, axis=-1)
         tracks_xy[t] = q_trk
         ti = np.clip(np.round(q_trk).astype(int), 0, [W - 1, H - 1])
         occ = cover[ti[:, 1], ti[:, 0]] >= COVER_THR

@@ -12,8 +12,13 @@ darkness, nor "the middle of the bright patch" finds the source:
 * clots: lumpy, dark brown-red, matte patches, also next to the cut edge;
 * red spots: petechiae and erythema on the mucosa, as saturated as fresh blood or more;
 * prominent, engorged red vessels.
+
+They come close to the source but never cover it: each mark is placed so that its own reach
+(radius, length, scatter, blur) stays ``KEEP_OUT`` units away from the source, and whatever would
+still come closer (a rough blob edge, a vessel tree) is faded out, to nothing within
+``GUARD_IN`` units.
 """
-from typing import List, Tuple
+from typing import List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -22,6 +27,10 @@ from .noise import value_noise
 from .tissue import Tissue, draw_vessel_to, draw_vessel_trees
 
 DISTRACTOR_KINDS = ('burn mark', 'vessel stump', 'old blood', 'clot', 'red spots', 'red vessel')
+#: distractors are placed so that they reach no closer than this to the source (units)
+KEEP_OUT = 6.0
+#: a last guard: paint closer than KEEP_OUT is faded out, to nothing within GUARD_IN (units)
+GUARD_IN = 5.0
 
 
 def _window(shape: Tuple[int, int], centre, half: float) -> Tuple[slice, slice]:
@@ -50,17 +59,53 @@ def _blob(rng: np.random.Generator, win: Tuple[slice, slice], centre, radius: fl
     return np.clip((1.0 - d) / 0.25, 0, 1).astype(np.float32)
 
 
-class _Painter:
-    """Paints colours through masks onto the albedo and adjusts the wetness / relief."""
+def _reach(n: np.ndarray, a: float, b: float, ang: float) -> np.ndarray:
+    """How far an ellipse (semi-axes ``a`` along ``ang``, ``b`` across) reaches from its centre
+    along the unit directions ``n`` ``(k, 2)`` (its support function)."""
+    c, s = np.cos(ang), np.sin(ang)
+    return np.hypot(a * (n[:, 0] * c + n[:, 1] * s), b * (n[:, 1] * c - n[:, 0] * s))
 
-    def __init__(self, tissue: Tissue) -> None:
+
+class _Painter:
+    """Paints colours through masks onto the albedo and adjusts the wetness / relief; fades
+    out whatever would be painted within ``KEEP_OUT`` units of the source."""
+
+    def __init__(self, tissue: Tissue, unit: float) -> None:
         self.img = tissue.albedo
         self.aux = tissue.aux
+        h, w = self.img.shape[:2]
+        sx, sy = (float(v) for v in tissue.source)
+        r = int(np.ceil(KEEP_OUT * unit)) + 2
+        self.gy = (max(0, int(sy) - r), min(h, int(sy) + r + 2))
+        self.gx = (max(0, int(sx) - r), min(w, int(sx) + r + 2))
+        yy, xx = np.mgrid[self.gy[0]:self.gy[1], self.gx[0]:self.gx[1]].astype(np.float32)
+        d = np.hypot(xx - sx, yy - sy) / unit
+        self.guard = np.clip((d - GUARD_IN) / (KEEP_OUT - GUARD_IN), 0, 1).astype(np.float32)
+        self.near = d < KEEP_OUT  # (in the guard window)
+
+    def _guarded(self, mask: np.ndarray, win) -> np.ndarray:
+        h, w = self.img.shape[:2]
+        y0, y1, _ = win[0].indices(h)
+        x0, x1, _ = win[1].indices(w)
+        iy0, iy1 = max(y0, self.gy[0]), min(y1, self.gy[1])
+        ix0, ix1 = max(x0, self.gx[0]), min(x1, self.gx[1])
+        if iy0 >= iy1 or ix0 >= ix1:
+            return mask
+        mask = mask.copy()
+        mask[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] *= \
+            self.guard[iy0 - self.gy[0]:iy1 - self.gy[0], ix0 - self.gx[0]:ix1 - self.gx[0]]
+        return mask
+
+    def clear_of_source(self, mask: np.ndarray, thr: float = 0.1) -> bool:
+        """Whether a full-canvas ``mask`` stays below ``thr`` within KEEP_OUT of the source."""
+        m = mask[self.gy[0]:self.gy[1], self.gx[0]:self.gx[1]]
+        return not (m[self.near] > thr).any()
 
     def paint(self, mask: np.ndarray, colour, win=(slice(None), slice(None)),
               matte: float = 0.0, bump: float = 0.0) -> None:
         if mask.size == 0:
             return
+        mask = self._guarded(mask, win)
         m = mask[..., None]
         col = np.asarray(colour, np.float32)
         self.img[win] = self.img[win] * (1 - m) + col * m
@@ -70,15 +115,10 @@ class _Painter:
             self.aux[win + (0,)] += bump * mask
 
 
-def _near_source(rng: np.random.Generator, src: np.ndarray, unit: float, lo: float, hi: float
-                 ) -> np.ndarray:
-    a = rng.uniform(0, 2 * np.pi)
-    return src + rng.uniform(lo, hi) * unit * np.array([np.cos(a), np.sin(a)])
-
-
-def _pick(rng: np.random.Generator, cand: np.ndarray, src: np.ndarray, lo: float, hi: float
-          ) -> np.ndarray:
-    """A candidate point at distance [lo, hi] from the source (any candidate if none)."""
+def _pick(rng: np.random.Generator, cand: np.ndarray, src: np.ndarray,
+          lo: Union[float, np.ndarray], hi: float) -> Optional[np.ndarray]:
+    """A candidate point at distance [lo, hi] from the source; failing that, one farther than
+    ``lo``; None if no candidate is at least ``lo`` away. ``lo`` may be one per candidate."""
     if len(cand) == 0:
         return None
     d = np.hypot(cand[:, 0] - src[0], cand[:, 1] - src[1])
@@ -93,19 +133,28 @@ def _pick(rng: np.random.Generator, cand: np.ndarray, src: np.ndarray, lo: float
 def _burn_arc(rng, P: _Painter, cand_cut: np.ndarray, centre: np.ndarray, src: np.ndarray,
               unit: float, keep: float) -> bool:
     """Charring along a stretch of the cut line: chained irregular brown-black marks with a
-    whitish coagulum halo."""
+    whitish coagulum halo. It stays ``keep`` px clear of the source: where the stretch passes
+    the source it is cut there (the longer side is kept)."""
     if len(cand_cut) < 10:
         return False
     h, w = P.img.shape[:2]
     ang = np.arctan2(cand_cut[:, 1] - centre[1], cand_cut[:, 0] - centre[0])
     a0 = ang[int(rng.integers(len(ang)))]
     span = rng.uniform(0.25, 0.9)
+    band = rng.uniform(3, 6) * unit  # width of the coagulated band
+    blur = 2 * 1.6 * unit  # how far the blur of the coagulum carries
     da = (ang - a0 + np.pi) % (2 * np.pi) - np.pi
     sel = cand_cut[(da >= 0) & (da <= span)]
-    sel = sel[np.hypot(sel[:, 0] - src[0], sel[:, 1] - src[1]) > keep]
     if len(sel) < 5:
         return False
     sel = sel[np.argsort(np.arctan2(sel[:, 1] - centre[1], sel[:, 0] - centre[0]))]
+    ok = np.hypot(sel[:, 0] - src[0], sel[:, 1] - src[1]) > keep + band / 2 + blur
+    runs = np.cumsum(~ok)[ok]  # runs of consecutive points clear of the source
+    if len(runs) < 5:
+        return False
+    sel = sel[ok][runs == np.argmax(np.bincount(runs))]
+    if len(sel) < 5:
+        return False
     step = max(1, len(sel) // int(rng.integers(6, 20)))
     pts = sel[::step].astype(np.float64)
     x0, y0 = pts.min(0) - 14 * unit
@@ -119,13 +168,15 @@ def _burn_arc(rng, P: _Painter, cand_cut: np.ndarray, centre: np.ndarray, src: n
     coag = np.zeros((hh, ww), np.float32)
     # the coagulated band follows the cut line; char spots are scattered along it
     cv2.polylines(coag, [((pts - off) * 4).astype(np.int32)], False, 1.0,
-                  max(1, int(rng.uniform(3, 6) * unit)), cv2.LINE_AA, shift=2)
+                  max(1, int(band)), cv2.LINE_AA, shift=2)
     for p in pts:
         if rng.random() < 0.5:
             continue  # gaps in the charring
         q = p - off + rng.normal(0, 1.0 * unit, 2)
         r = rng.uniform(0.8, 2.4) * unit
         ax = (int(r * 4 * rng.uniform(1.0, 2.5)), int(r * 4))
+        if np.hypot(*(q + off - src)) < keep + max(1.8 * ax[0], 2.0 * ax[1]) / 4 + blur:
+            continue  # its coagulum halo would reach the source
         cv2.ellipse(char, (int(q[0] * 4), int(q[1] * 4)), ax, rng.uniform(0, 180), 0, 360,
                     1.0, -1, cv2.LINE_AA, shift=2)
         cv2.ellipse(coag, (int(q[0] * 4), int(q[1] * 4)), (int(ax[0] * 1.8), int(ax[1] * 2.0)),
@@ -158,9 +209,9 @@ def add_distractors(rng: np.random.Generator, tissue: Tissue, unit: float, view_
     img = tissue.albedo
     h, w = img.shape[:2]
     src = tissue.source.astype(np.float64)
-    P = _Painter(tissue)
+    P = _Painter(tissue, unit)
     kinds: List[str] = []
-    keep = 9 * unit  # nothing covers the source itself
+    keep = KEEP_OUT * unit  # nothing reaches closer to the source
     level = tissue.bed_level
     centre = tissue.bed_centre.astype(np.float64) if tissue.bed_centre is not None else src
 
@@ -181,12 +232,32 @@ def add_distractors(rng: np.random.Generator, tissue: Tissue, unit: float, view_
     cand_cut, cand_edge, cand_bed, cand_muc = map(as_pts, (cut, edge, bed, muc))
     cand_any = as_pts(near)
 
-    def where(cands, lo, hi):
+    def where(cands, lo, hi, a, b=None, ang=0.0):
+        """A place ``lo``..``hi`` units from the source, on the first candidate set that has
+        one, for a mark reaching ``a`` px from its centre along ``ang`` and ``b`` px across
+        (blur and rough edges included): the mark keeps ``keep`` px from the source."""
+        b = a if b is None else b
+
+        def need(p):  # least distance from the source for centres p (k, 2)
+            v = p - src
+            d = np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-6)
+            return np.maximum(lo * unit, keep + _reach(v / d[:, None], a, b, ang))
+
         for c in cands:
-            p = _pick(rng, c, src, lo * unit, hi * unit)
+            p = _pick(rng, c, src, need(c) if len(c) else lo * unit, hi * unit)
             if p is not None:
-                return p + rng.uniform(-step / 2, step / 2, 2)
-        return _near_source(rng, src, unit, lo, hi)
+                p = p + rng.uniform(-step / 2, step / 2, 2)
+                break
+        else:
+            t = rng.uniform(0, 2 * np.pi)
+            n1 = np.array([np.cos(t), np.sin(t)])
+            d_min = need(src[None] + n1)[0]
+            p = src + rng.uniform(d_min, max(d_min, hi * unit)) * n1
+        # (the jitter may have brought it closer): push it out along the same direction
+        v = p - src
+        d = max(float(np.hypot(*v)), 1e-6)
+        d_min = need(p[None])[0]
+        return p if d >= d_min else src + v / d * d_min
 
     n = lambda lam: int(rng.poisson(lam * density))  # noqa: E731
     one = 1 if density > 0 else 0  # at least one of the main kinds
@@ -196,10 +267,11 @@ def add_distractors(rng: np.random.Generator, tissue: Tissue, unit: float, view_
         if _burn_arc(rng, P, cand_cut, centre, src, unit, keep):
             kinds.append('burn mark')
     for _ in range(n(1.0)):
-        c = where([cand_bed, cand_edge], 14, view_radius / unit)
         r = rng.uniform(2, 5) * unit
-        win = _window((h, w), c, 4 * r)
         ang = rng.uniform(0, np.pi)
+        # reach: the coagulum blob (2 r, elongated 1.6, rough 0.5)
+        c = where([cand_bed, cand_edge], 8, view_radius / unit, 4.8 * r, 3.0 * r, ang)
+        win = _window((h, w), c, 4 * r)
         P.paint(0.55 * _blob(rng, win, c, 2.0 * r, 0.5, 1.6, ang),
                 np.float32([0.66, 0.76, 0.84]), win, matte=0.5)
         P.paint(_blob(rng, win, c, r, 0.6, 1.8, ang), np.float32([0.06, 0.09, 0.14]), win,
@@ -208,17 +280,24 @@ def add_distractors(rng: np.random.Generator, tissue: Tissue, unit: float, view_
 
     # coagulated vessel stumps on the bed edge and in the bed: dark red-brown points
     for _ in range(n(2.5) + one):
-        c = where([cand_edge, cand_bed], 16, view_radius / unit)
         r = rng.uniform(1.4, 3.0) * unit
+        vessel = rng.random() < 0.6  # the cut vessel leading to it
+        length = rng.uniform(8, 18) * unit if vessel else 0.0
+        ring = rng.random() < 0.5  # whitish coagulum ring
+        # reach: the stump (r, rough 0.25, blurred), the ring (2.2 r, rough 0.3), the vessel
+        # (its length, plus half its width and its blur)
+        reach = max(1.25 * r + unit, 2.86 * r if ring else 0.0,
+                    length + 2.5 * unit if vessel else 0.0)
+        c = where([cand_edge, cand_bed], 8, view_radius / unit, reach)
         win = _window((h, w), c, 10 * unit + 4 * r)
         ys_, xs_ = win
-        if rng.random() < 0.6:  # the cut vessel leading to it
+        if vessel:
             m = np.zeros((ys_.stop - ys_.start, xs_.stop - xs_.start), np.float32)
             draw_vessel_to(m, rng, c - (xs_.start, ys_.start), rng.uniform(0, 2 * np.pi),
-                           rng.uniform(8, 18) * unit, rng.uniform(1.3, 2.3) * unit)
+                           length, rng.uniform(1.3, 2.3) * unit)
             P.paint(0.7 * cv2.GaussianBlur(m, (0, 0), 0.6 * unit),
                     np.float32([0.22, 0.18, 0.62]), win)
-        if rng.random() < 0.5:  # whitish coagulum ring
+        if ring:
             P.paint(0.6 * _blob(rng, win, c, 2.2 * r, 0.3), np.float32([0.62, 0.70, 0.80]), win,
                     matte=0.4)
         col = np.float32([0.045, 0.05, 0.24]) + np.float32([0.02, 0.04, 0.08]) * rng.random()
@@ -228,13 +307,16 @@ def add_distractors(rng: np.random.Generator, tissue: Tissue, unit: float, view_
 
     # old blood: dark red patches and smears, many next to the cut edge near the source
     for _ in range(n(1.8) + one):
-        if rng.random() < 0.65:
-            c = where([cand_edge, cand_any], 14, 70)
-        else:
-            c = where([cand_bed, cand_any], 20, view_radius / unit)
+        by_edge = rng.random() < 0.65
         r = rng.uniform(3, 9) * unit
         elong = rng.uniform(1.0, 2.5)
         ang = rng.uniform(0, np.pi)
+        # reach: the stain (1.35 r, rough 0.3, elongated, blurred)
+        a, b = 1.755 * r * elong + 1.6 * unit, 1.755 * r + 1.6 * unit
+        if by_edge:
+            c = where([cand_edge, cand_any], 8, 70, a, b, ang)
+        else:
+            c = where([cand_bed, cand_any], 20, view_radius / unit, a, b, ang)
         win = _window((h, w), c, 2.6 * r * elong)
         # a thin, translucent red stain around a dark red core (a small dried pool)
         stain = _blob(rng, win, c, 1.35 * r, 0.3, elong, ang)
@@ -248,8 +330,8 @@ def add_distractors(rng: np.random.Generator, tissue: Tissue, unit: float, view_
 
     # clots: lumpy, dark brown-red, matte
     for _ in range(n(0.7)):
-        c = where([cand_edge, cand_bed, cand_any], 15, 60)
         r = rng.uniform(2.5, 6) * unit
+        c = where([cand_edge, cand_bed, cand_any], 8, 60, 1.4 * r + 1.2 * unit)
         win = _window((h, w), c, 2.5 * r)
         m = cv2.GaussianBlur(_blob(rng, win, c, r, 0.4), (0, 0), 0.6 * unit)
         tex = 0.8 + 0.4 * value_noise(rng, m.shape[0], m.shape[1], 1.5 * unit)[..., None]
@@ -258,18 +340,24 @@ def add_distractors(rng: np.random.Generator, tissue: Tissue, unit: float, view_
 
     # red spots on the mucosa: petechiae clusters and erythema, vividly red
     for _ in range(n(4.0) + 2 * one):
-        c = where([cand_muc, cand_any], 18, view_radius / unit)
+        k = int(rng.integers(2, 9))
+        spots = rng.normal(0, 7 * unit, (k, 2))
+        rads = np.maximum(1, np.round(rng.uniform(0.7, 2.0, k) * unit)).astype(int)
+        blob_r = rng.uniform(5, 11) * unit if rng.random() < 0.6 else 0.0  # erythema
+        # reach: the scattered spots (their offsets plus radii) or the erythema blob (rough
+        # 0.5), blurred
+        reach = max(float((np.hypot(spots[:, 0], spots[:, 1]) + rads).max()) + 1.5,
+                    1.5 * blob_r) + 1.8 * unit
+        c = where([cand_muc, cand_any], 10, view_radius / unit, reach)
         win = _window((h, w), c, 30 * unit)
         ys_, xs_ = win
         mask = np.zeros((ys_.stop - ys_.start, xs_.stop - xs_.start), np.float32)
         if mask.size == 0:
             continue
-        for _ in range(int(rng.integers(2, 9))):
-            p = c + rng.normal(0, 7 * unit, 2) - (xs_.start, ys_.start)
-            rad = max(1, int(round(rng.uniform(0.7, 2.0) * unit)))
-            cv2.circle(mask, (int(p[0]), int(p[1])), rad, 1.0, -1, cv2.LINE_AA)
-        if rng.random() < 0.6:
-            mask = np.maximum(mask, 0.55 * _blob(rng, win, c, rng.uniform(5, 11) * unit, 0.5))
+        for p, rad in zip(spots + c - (xs_.start, ys_.start), rads):
+            cv2.circle(mask, (int(p[0]), int(p[1])), int(rad), 1.0, -1, cv2.LINE_AA)
+        if blob_r:
+            mask = np.maximum(mask, 0.55 * _blob(rng, win, c, blob_r, 0.5))
         mask = cv2.GaussianBlur(mask, (0, 0), 0.9 * unit)
         red = np.float32([0.06, 0.06, 0.86]) + np.float32(rng.uniform(-0.03, 0.05, 3))
         P.paint(np.clip(mask, 0, 1) * rng.uniform(0.8, 1.0), red, win)
@@ -277,7 +365,10 @@ def add_distractors(rng: np.random.Generator, tissue: Tissue, unit: float, view_
 
     # prominent, engorged red vessels
     for _ in range(n(1.0)):
-        m = draw_vessel_trees(rng, h, w, 1, unit, 2.2)
+        for _ in range(3):  # a tree that passes the source is drawn again (or faded there)
+            m = draw_vessel_trees(rng, h, w, 1, unit, 2.2)
+            if P.clear_of_source(m * 0.9):
+                break
         P.paint(np.clip(m * 0.9, 0, 1), (0.14, 0.12, 0.66))
         kinds.append('red vessel')
     np.clip(img, 0, 1, out=img)

@@ -104,10 +104,8 @@ class WaterFlush:
         self.water8 = solid(water, e8[1], e8[0])
         self.pink8 = solid(pink, e8[1], e8[0])
         self.scatter_w = float(rng.uniform(0.25, 0.45))
-        self.opacity = float(rng.uniform(0.0, 0.08))
         self._bubbles(rng, T, R, unit)
         self.view_centre = centre
-        self.cover: Optional[np.ndarray] = None
 
     def _bubbles(self, rng: np.random.Generator, T: int, R: float, unit: float) -> None:
         """Pre-draw every bubble of the clip: birth, life, size, path along the flow."""
@@ -246,5 +244,4 @@ class WaterFlush:
         cv2.multiply(refr, merge3(keep), dst=img)
         cv2.add(img, cv2.resize(add, (W, H), interpolation=cv2.INTER_LINEAR), dst=img)
         self._draw_bubbles(img, t, s)
-        self.cover = cover
         return cover

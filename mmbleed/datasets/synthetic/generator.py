@@ -93,7 +93,7 @@ def write_clip(root: str, spec: ClipSpec) -> Dict[str, object]:
                   source_hidden_by=gt['source_hidden_by'].astype(np.uint8),
                   source_region=np.asarray([gt['source_region']]),
                   bleeding=gt['bleeding'].astype(bool),
-                  blood_mask=np.packbits(gt['blood_mask'], axis=-1),
+                  blood_mask=gt['blood_mask'],
                   frame_size=np.int32([spec.width, spec.height]),
                   tracks_xy=gt['tracks_xy'].astype(np.float32),
                   tracks_visible=gt['tracks_visible'].astype(bool),
@@ -114,13 +114,24 @@ def _write_job(job: Tuple[str, ClipSpec]) -> Dict[str, object]:
     return write_clip(*job)
 
 
+def _ints(value, name: str, lengths: Sequence[int]) -> Tuple[int, ...]:
+    """``value`` as a tuple of ints: one int (repeated to ``lengths[-1]``) or a sequence of
+    one of ``lengths``; anything else is a ``ValueError`` naming ``name``."""
+    def is_int(v) -> bool:
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    if is_int(value):
+        return (int(value), ) * lengths[-1]
+    if isinstance(value, (list, tuple, np.ndarray)) and len(value) in lengths \
+            and all(is_int(v) for v in value):
+        return tuple(int(v) for v in value) * (lengths[-1] // len(value))
+    counts = ' or '.join(str(n) for n in sorted(set(lengths) | {1}))
+    raise ValueError(f'{name} must be {counts} integers, got {value!r}')
+
+
 def _split_counts(value, name: str) -> Tuple[int, int, int]:
     """``(train, val, test)`` from a per-split tuple, or an int meaning the same for each."""
-    if isinstance(value, (int, np.integer)):
-        value = (int(value), ) * 3
-    value = tuple(int(v) for v in value)
-    if len(value) != 3:
-        raise ValueError(f'{name} must be one int or three (train, val, test), got {value}')
+    value = _ints(value, f'{name} (train, val, test)', (3, ))
     if min(value) < 0:
         raise ValueError(f'{name} must be >= 0, got {value}')
     return value
@@ -215,7 +226,8 @@ def plan_clips(preset: str = 'small', seed: int = 0, num_patients: Optional[int]
         ValueError: an argument that cannot give a valid dataset (checked before anything
             is rendered or written): fewer than 3 patients (val and test need one each),
             the onset range outside the detection clip, tracking lengths MIN > MAX or < 1,
-            negative counts, unknown sites or scenarios.
+            ``track_annotate_every`` < 1, counts that are negative or not integers, unknown
+            sites or scenarios.
     """
     if preset not in DATASET_PRESETS:
         raise KeyError(f'unknown preset {preset!r}; choose from {sorted(DATASET_PRESETS)}')
@@ -227,11 +239,10 @@ def plan_clips(preset: str = 'small', seed: int = 0, num_patients: Optional[int]
                           'det_negative')
     n_trk = _split_counts(p.track_clips if track_clips is None else track_clips, 'track_clips')
     T_det = p.det_frames if det_frames is None else det_frames
-    o_range = p.onset_range if onset_range is None else onset_range
-    if isinstance(o_range, (int, np.integer)):
-        o_range = (int(o_range), int(o_range))
-    o_range = (int(o_range[0]), int(o_range[1]))
-    lo, hi = p.track_frames if track_frames is None else track_frames
+    o_range = _ints(p.onset_range if onset_range is None else onset_range,
+                    'onset_range (MIN, MAX)', (1, 2))
+    lo, hi = _ints(p.track_frames if track_frames is None else track_frames,
+                   'track_frames (MIN, MAX)', (2, ))
     n_tracks = p.num_tracks if num_tracks is None else num_tracks
     every = p.track_annotate_every if track_annotate_every is None else track_annotate_every
     _check_args(n_pat, n_pos, n_neg, n_trk, T_det, o_range, lo, hi, n_tracks, every, scenarios)

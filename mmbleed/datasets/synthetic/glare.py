@@ -5,7 +5,7 @@ An irregular, elongated patch whose core is saturated (clipped white) with a sof
 around it, tinted a little by the tissue it lies on (warm white), plus a few small sparkles
 nearby. The patch drifts slowly and breathes in size; it is drawn into its bounding box only.
 """
-from typing import Optional, Tuple
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -66,7 +66,6 @@ class GlareReflection:
         self.c = c
         tint = np.float32([0.80, 0.90, 1.0]) + rng.normal(0, 0.03, 3).astype(np.float32)
         self.tint = tint  # BGR: warm white bloom
-        self.patch: Optional[np.ndarray] = None
 
     def _place(self, t: int, centre, radius: float):
         s = float(self.s[t])
@@ -94,27 +93,13 @@ class GlareReflection:
         s = float(self.s[t])
         return 1.0 + 2.5 * s if s > 0.05 else 1.0
 
-    def patch_map(self, t: int, centre, radius: float) -> Tuple[float, Optional[np.ndarray]]:
-        """``(specular boost, (H, W) glare patch or None)`` (the patch brightens towards
-        white and is the glare's cover)."""
-        s = float(self.s[t])
-        if s <= 0.05:
-            return 1.0, None
-        s, core, bloom, (x0, x1, y0, y1) = self._layers(t, centre, radius)
-        patch = np.zeros((self.h, self.w), np.float32)
-        if core is not None:
-            patch[y0:y1, x0:x1] = np.clip(s * (1.15 * core + 0.55 * bloom), 0, 1)
-        self.patch = patch
-        return self.boost(t), patch
-
     def apply(self, img: np.ndarray, t: int, centre, radius: float) -> Optional[np.ndarray]:
         """Draw the glare onto ``img`` (in place): saturated core, warm coloured bloom; returns
-        its cover (the same map ``patch_map`` gives) or None."""
+        its ``(H, W)`` cover (the patch: ``s (1.15 core + 0.55 bloom)``, clipped to 1) or None."""
         if float(self.s[t]) <= 0.05:
             return None
         s, core, bloom, (x0, x1, y0, y1) = self._layers(t, centre, radius)
         patch = np.zeros((self.h, self.w), np.float32)
-        self.patch = patch
         if core is None:
             return patch
         patch[y0:y1, x0:x1] = np.clip(s * (1.15 * core + 0.55 * bloom), 0, 1)

@@ -56,14 +56,13 @@ class ESDKnife:
         T = len(self.s)
         cover = np.zeros(T, bool) if tool_cover is None else np.asarray(tool_cover, bool)
         self.cover_w = _smooth_bool(cover, 6)
-        self.w, self.h, self.unit = width, height, unit
+        self.unit = unit
         kind = self.p.get('kind')
         self.kind = kind if kind in KNIFE_KINDS else str(rng.choice(KNIFE_KINDS, p=[0.5, 0.3, 0.2]))
         self.h0 = 0.5 * float(self.p.get('width', 18.0)) * unit * float(rng.uniform(0.8, 1.0))
         self._build_sprite(rng, 2.1 * radius, 1.3 * radius)
         # where along the sheath the target lies when the knife covers it (px behind the end)
         self.cover_depth = 1.6 * self.h0
-        self.mask: Optional[np.ndarray] = None
 
     # ------------------------------------------------------------------ sprite
     def _build_sprite(self, rng: np.random.Generator, length: float, persp: float) -> None:
@@ -249,7 +248,6 @@ class ESDKnife:
         x0, x1 = max(0, int(np.floor(fx.min()))), min(W, int(np.ceil(fx.max())) + 1)
         y0, y1 = max(0, int(np.floor(fy.min()))), min(H, int(np.ceil(fy.max())) + 1)
         mask = np.zeros((H, W), np.float32)
-        self.mask = mask
         if x1 <= x0 or y1 <= y0:
             return mask
         # frame (x, y) -> sprite: col = u0 - (q - end).d, row = v0 + (q - end).n (pixel centres)

@@ -34,7 +34,6 @@ def _grids(qx: np.ndarray, qy: np.ndarray, quarter: Tuple[int, int], half: Tuple
     if got is None:
         got = tuple(cv2.resize(q, size, interpolation=cv2.INTER_AREA)
                     for size in (quarter, half) for q in (qx, qy))
-        got = (got[0], got[1], got[2], got[3])
         if len(_CACHE) > 16:
             _CACHE.clear()
         _CACHE[key] = got
@@ -57,7 +56,7 @@ def wet_sheen(hgt: np.ndarray, wet: np.ndarray, qx: np.ndarray, qy: np.ndarray, 
         zoom: camera zoom of the frame (frame px per canvas px).
         gain: relief-slope to normal scale (frame px).
         spec_sigma: width of the sharp lobe.
-        boost: light-reflection boost (``ScenarioRenderer.glare``): >1 widens and brightens.
+        boost: light-reflection boost (``ScenarioRenderer.glare_boost``): >1 widens and brightens.
         film: ``(H, W)`` blood opacity or None; a film is smooth on top (it hides the fine
             relief) and its edge, the meniscus, is a step that catches the light.
     """

@@ -5,29 +5,23 @@ decides the source's and the tracks' visibility.
 
 The effects themselves live one per module: :mod:`.smoke` (cautery smoke, 'obscured view'),
 :mod:`.flushing` (water flushing), :mod:`.instrument` (the ESD knife), :mod:`.glare` (light
-reflection); :mod:`.cap_rim` draws the distal cap seen in every frame. Each effect gets its own
-random stream spawned from the renderer's, so what one effect draws never changes another,
-and an effect a clip does not have costs nothing (not even its set-up).
+reflection). Each effect gets its own random stream spawned from the renderer's, so what one
+effect draws never changes another, and an effect a clip does not have costs nothing (not
+even its set-up).
 """
-from typing import Optional, Tuple
+from typing import Optional
 
 import numpy as np
 
 from .flushing import WaterFlush
 from .glare import GlareReflection
 from .instrument import ESDKnife
-from .scenarios import ScenarioPlan
+from .scenarios import ScenarioPlan, sample_tool
 from .smoke import CauterySmoke
 from .textures import default_view
 
 #: effect strength below which an effect is off (as in ``ScenarioPlan.active``)
 ACTIVE_THR = 0.05
-
-
-def _default_tool(rng: np.random.Generator) -> dict:
-    return dict(angle=float(rng.uniform(0, 2 * np.pi)), sway=float(rng.uniform(0.05, 0.25)),
-                reach=float(rng.uniform(0.75, 1.15)), width=float(rng.uniform(14, 22)),
-                target_dx=float(rng.normal(0, 0.15)), target_dy=float(rng.normal(0, 0.15)))
 
 
 class ScenarioRenderer:
@@ -52,9 +46,9 @@ class ScenarioRenderer:
         self.centre = c0 if centre is None else np.asarray(centre, np.float32)
         self.radius = r0 if radius is None else float(radius)
         # one child stream per effect, always drawn in the same order
-        seeds = rng.integers(0, 2 ** 63 - 1, size=8)
-        self._seeds = {name: int(v) for name, v in
-                       zip(('smoke', 'flush', 'knife', 'glare', 'tool'), seeds)}
+        names = ('smoke', 'flush', 'knife', 'glare', 'tool')
+        seeds = rng.integers(0, 2 ** 63 - 1, size=len(names))
+        self._seeds = {name: int(v) for name, v in zip(names, seeds)}
         st = plan.strength
         T = len(next(iter(st.values())))
         cover = getattr(plan, 'tool_cover', None)
@@ -71,7 +65,7 @@ class ScenarioRenderer:
             self.flush = WaterFlush(self._rng('flush'), st['water flushing'], width, height, unit,
                                     self.centre, self.radius)
         if st['instrument interference'].max() > ACTIVE_THR or self.tool_cover.any():
-            tool = plan.tool or _default_tool(self._rng('tool'))
+            tool = plan.tool or sample_tool(self._rng('tool'))
             self.knife = ESDKnife(self._rng('knife'), tool, st['instrument interference'],
                                   self.tool_cover, width, height, unit, self.radius)
         if st['light reflection'].max() > ACTIVE_THR:
@@ -100,31 +94,23 @@ class ScenarioRenderer:
             return None
         return self.knife.apply(img, t, centre, radius, target)
 
-    def apply_haze(self, img: np.ndarray, t: int) -> Optional[np.ndarray]:
-        """Obscured view: cautery smoke plumes plus diffuse turbidity; returns its cover."""
+    def apply_smoke(self, img: np.ndarray, t: int) -> Optional[np.ndarray]:
+        """Obscured view: cautery smoke plumes plus diffuse turbidity; returns its cover or
+        None when off."""
         if self.smoke is None:
             return None
         return self.smoke.apply(img, t)
 
-    apply_smoke = apply_haze
-
-    def glare(self, t: int, centre: np.ndarray, radius: float
-              ) -> Tuple[float, Optional[np.ndarray]]:
-        """Light reflection: ``(specular boost, (H, W) glare patch or None)``; the patch has a
-        saturated core and a soft bloom (``img += patch * (1.05 - img)`` applies it)."""
-        if self.glare_fx is None:
-            return 1.0, None
-        return self.glare_fx.patch_map(t, centre, radius)
-
     def glare_boost(self, t: int) -> float:
-        """Light reflection's boost of the wet specular highlights in frame ``t`` (1 = none);
-        the cheap half of ``glare`` for callers that draw the glare with ``apply_glare``."""
+        """Light reflection's boost of the wet specular highlights in frame ``t`` (1 = none;
+        see :func:`.lighting.wet_sheen`); the glare patch itself is drawn by ``apply_glare``."""
         return 1.0 if self.glare_fx is None else self.glare_fx.boost(t)
 
     def apply_glare(self, img: np.ndarray, t: int, centre: np.ndarray, radius: float
                     ) -> Optional[np.ndarray]:
         """Light reflection drawn in place (saturated core, warm tinted bloom, only in its
-        bounding box); returns its cover (the patch ``glare`` gives) or None."""
+        bounding box); returns its ``(H, W)`` cover (the glare patch, 1 in its saturated core)
+        or None when off."""
         if self.glare_fx is None:
             return None
         return self.glare_fx.apply(img, t, centre, radius)

@@ -62,6 +62,15 @@ class ScenarioPlan:
         return np.concatenate([~eff.any(1, keepdims=True), eff], 1)
 
 
+def sample_tool(rng: np.random.Generator) -> Dict[str, float]:
+    """The knife's geometry for a clip: entry angle at the view's border (rad), sway, reach
+    (share of the way to its goal), width (px at unit 1) and the goal's offset from the
+    source (view radii)."""
+    return dict(angle=float(rng.uniform(0, 2 * np.pi)), sway=float(rng.uniform(0.05, 0.25)),
+                reach=float(rng.uniform(0.75, 1.15)), width=float(rng.uniform(14, 22)),
+                target_dx=float(rng.normal(0, 0.15)), target_dy=float(rng.normal(0, 0.15)))
+
+
 def _window(T: int, start: int, length: int, rise: int, fall: int) -> np.ndarray:
     """Trapezoid envelope ``(T,)`` rising over ``rise`` frames and falling over ``fall``."""
     t = np.arange(T, dtype=np.float32)
@@ -155,18 +164,14 @@ def sample_scenario_plan(rng: np.random.Generator, num_frames: int, onset: Optio
             length = int(rng.integers(25, 80))
             s = np.maximum(s, _window(T, a, length, int(rng.integers(6, 15)), int(rng.integers(6, 15))))
         strength['instrument interference'] = s
-        tool = dict(angle=float(rng.uniform(0, 2 * np.pi)), sway=float(rng.uniform(0.05, 0.25)),
-                    reach=float(rng.uniform(0.75, 1.15)), width=float(rng.uniform(14, 22)),
-                    target_dx=float(rng.normal(0, 0.15)), target_dy=float(rng.normal(0, 0.15)))
+        tool = sample_tool(rng)
     if 'instrument interference' in chosen and not tool:
-        tool = dict(angle=float(rng.uniform(0, 2 * np.pi)), sway=float(rng.uniform(0.05, 0.25)),
-                    reach=float(rng.uniform(0.75, 1.15)), width=float(rng.uniform(14, 22)),
-                    target_dx=float(rng.normal(0, 0.15)), target_dy=float(rng.normal(0, 0.15)))
+        tool = sample_tool(rng)
     tool_cover = np.zeros(T, bool)
     blood_pool: List[Tuple[int, int]] = []
     for cause, a, b in hide_events:
-        if cause == 'water':  # a hard flush over the whole window
-            s = _window(T, a - 3, b - a + 6, 3, 6)
+        if cause == 'water':  # a hard flush at full strength over frames a-1 .. b-1
+            s = _window(T, a - 3, b - a + 8, 3, 6)
             strength['water flushing'] = np.maximum(strength['water flushing'], s)
         elif cause == 'instrument':  # the knife comes in, lies over the source, leaves
             s = _window(T, a - 8, b - a + 16, 8, 8)

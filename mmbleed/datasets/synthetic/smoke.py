@@ -98,7 +98,6 @@ class CauterySmoke:
         self.mass_ref = 2.0 * np.pi * sig ** 2 * 0.8 / (1 - self.decay)
         self._D = np.zeros((gh, gw), np.float32)
         self._t = -1
-        self.cover: Optional[np.ndarray] = None
 
     def _step(self, t: int) -> None:
         """Advance the density by one frame (to simulation step ``t``)."""
@@ -164,6 +163,4 @@ class CauterySmoke:
         cv2.multiply(img, cv2.resize(merge3(keep), (W, H), interpolation=cv2.INTER_LINEAR),
                      dst=img)
         cv2.add(img, cv2.resize(add, (W, H), interpolation=cv2.INTER_LINEAR), dst=img)
-        a = cv2.resize(a_h, (W, H), interpolation=cv2.INTER_LINEAR)
-        self.cover = a
-        return a
+        return cv2.resize(a_h, (W, H), interpolation=cv2.INTER_LINEAR)

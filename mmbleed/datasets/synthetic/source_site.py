@@ -19,8 +19,17 @@ SOURCE_REGIONS = {
     'mucosa margin': 0.20,    # mucosa next to the cut margin
     'bed vessel': 0.15,       # a vessel crossing the bed, away from its centre
 }
-#: the source stays within this fraction of the canvas side from the canvas centre
+#: the source stays within this fraction of the canvas side from the canvas centre (``clip.py``
+#: sizes the canvas so that the views around the source fit in ``1 - 2 * MAX_SOURCE_OFFSET`` of
+#: its side). It is split between planning and snapping:
 MAX_SOURCE_OFFSET = 0.08
+#: the planned source is drawn uniformly in a disc of this radius (fraction of the side) around
+#: the canvas centre
+PLAN_OFFSET = MAX_SOURCE_OFFSET / 2
+#: snapping moves the planned source by at most this much (fraction of the side); the rest,
+#: ``MAX_SOURCE_OFFSET / 16``, absorbs the rounding of the planned source to a pixel (< 0.71 px,
+#: so the bound holds for canvases of 142 px and more)
+SNAP_RADIUS = MAX_SOURCE_OFFSET - PLAN_OFFSET - MAX_SOURCE_OFFSET / 16
 
 
 @dataclass
@@ -65,7 +74,7 @@ def plan_bed(rng: np.random.Generator, canvas_hw: Tuple[int, int], bed_fraction:
         region = names[int(rng.choice(len(names), p=list(SOURCE_REGIONS.values())))]
     centre = np.array([w / 2, h / 2])
     a = rng.uniform(0, 2 * np.pi)
-    src = centre + 0.04 * side * np.sqrt(rng.uniform()) * np.array([np.cos(a), np.sin(a)])
+    src = centre + PLAN_OFFSET * side * np.sqrt(rng.uniform()) * np.array([np.cos(a), np.sin(a)])
     r = side * bed_fraction * rng.uniform(0.10, 0.24)
     aspect = rng.uniform(0.55, 1.0)
     rx, ry = r, r * aspect
@@ -102,8 +111,9 @@ def snap_source(rng: np.random.Generator, lay: BedLayout, level: np.ndarray,
                 muscle: np.ndarray, bed_vessels: np.ndarray) -> Tuple[np.ndarray, str]:
     """Move the planned source to a pixel that really is of its region type.
 
-    Candidates are searched in a window around the planned source, so the source stays within
-    ``MAX_SOURCE_OFFSET`` of the canvas side from the canvas centre.
+    Candidates are searched within ``SNAP_RADIUS`` of the planned source (itself within
+    ``PLAN_OFFSET``), so the source stays within ``MAX_SOURCE_OFFSET`` of the canvas side from
+    the canvas centre.
 
     Args:
         level: bed level field (1 at the cut edge, <1 inside the bed).
@@ -115,7 +125,7 @@ def snap_source(rng: np.random.Generator, lay: BedLayout, level: np.ndarray,
     """
     h, w = level.shape
     side = min(h, w)
-    rad = int(0.035 * side)
+    rad = int(SNAP_RADIUS * side)
     x0, y0 = np.round(lay.source).astype(int)
     ys = slice(max(0, y0 - rad), min(h, y0 + rad + 1))
     xs = slice(max(0, x0 - rad), min(w, x0 + rad + 1))

@@ -93,7 +93,6 @@ def render_bed(rng: np.random.Generator, img: np.ndarray, relief: np.ndarray, we
                f: BedFields, lay: BedLayout, unit: float, submucosa_colour) -> None:
     """Paint the bed over the mucosa ``img`` and add its relief and wetness (all in place)."""
     h, w = f.level.shape
-    rot_deg = np.rad2deg(lay.rot)
     # the window that the bed covers (everything else stays mucosa)
     ys, xs = np.nonzero(f.level < 1.45)
     if len(xs) == 0:

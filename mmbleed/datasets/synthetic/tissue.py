@@ -83,7 +83,8 @@ class Tissue:
         aux (np.ndarray): ``(Hc, Wc, 3)`` float32: height (relief, for specular highlights),
             wetness (0-1, where highlights may appear), submucosal-bed mask.
         vessels (np.ndarray): ``(Hc, Wc)`` float32 vessel mask (0-1).
-        source (np.ndarray): ``(2,)`` float32 canvas ``(x, y)`` of the would-be bleeding source.
+        source (np.ndarray): ``(2,)`` float32 canvas ``(x, y)`` of the would-be bleeding source
+            (distractors come close but keep ``distractors.KEEP_OUT`` units clear of it).
         site (str): site preset name.
         source_region (str): where the source is (``source_site.SOURCE_REGIONS``):
             ``'submucosa edge'``, ``'muscle layer'``, ``'mucosa margin'`` or ``'bed vessel'``.

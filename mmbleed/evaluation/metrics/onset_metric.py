@@ -3,12 +3,12 @@
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from mmengine.evaluator import BaseMetric
-from mmengine.logging import print_log
 
 from mmbleed.registry import METRICS
 from mmbleed.utils.array import to_numpy
 from ..functional import earliest_onset_from_windows, is_no_onset, onset_accuracy
-from ..functional.breakdown import (BREAKDOWN_AXES, breakdown_report, check_breakdown,
+from .breakdown_mixin import BreakdownMixin
+from ..functional.breakdown import (BREAKDOWN_AXES, check_breakdown,
                                     check_breakdown_keys, merge_groups, sample_groups)
 from ..functional.onset import DEFAULT_KS
 
@@ -33,7 +33,7 @@ def _onset(value: Any) -> Optional[float]:
 
 
 @METRICS.register_module()
-class OnsetMetric(BaseMetric):
+class OnsetMetric(BreakdownMixin, BaseMetric):
     """Onset-detection accuracy over clips (BleedOrigin §5.1; window rule §4.1).
 
     Each data sample (a ``BleedDataSample`` or its ``to_dict()``) carries ``clip_id`` and
@@ -83,6 +83,7 @@ class OnsetMetric(BaseMetric):
         collect_device (str): device for collecting results across ranks. Defaults to 'cpu'.
         prefix (str, optional): metric-name prefix. Defaults to ``'onset'``.
     """
+    COUNT_KEYS = COUNT_KEYS
     default_prefix: Optional[str] = 'onset'
 
     def __init__(self,
@@ -172,12 +173,4 @@ class OnsetMetric(BaseMetric):
                     gt=self._clip_gt(clip_id, items),
                     groups=merge_groups((it.get('groups') for it in items),
                                         f'clip {clip_id!r}')))
-        metrics = self._score(clips)
-        if self.breakdown:
-            per_group, tables = breakdown_report(
-                self.breakdown, clips, [c['groups'] for c in clips], self._score, metrics,
-                self.breakdown_keys, COUNT_KEYS, name=self.prefix)
-            for table in tables:
-                print_log('\n' + table, logger='current')
-            metrics.update(per_group)
-        return metrics
+        return self.score_with_breakdowns(clips, [c['groups'] for c in clips])

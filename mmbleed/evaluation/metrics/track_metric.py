@@ -4,12 +4,12 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
-from mmengine.logging import print_log
 
 from mmbleed.registry import METRICS
 from mmbleed.utils.array import to_numpy
 from ..functional import error_rates, occlusion_accuracy, pck, tapvid_delta_avg
-from ..functional.breakdown import (BREAKDOWN_AXES, breakdown_report, check_breakdown,
+from .breakdown_mixin import BreakdownMixin
+from ..functional.breakdown import (BREAKDOWN_AXES, check_breakdown,
                                     check_breakdown_keys, sample_groups)
 from ..functional.point import ERR_THRESHOLDS, PCK_FRACTIONS, TAPVID_THRESHOLDS
 
@@ -20,7 +20,7 @@ COUNT_KEYS = ('num_points', 'num_tracks')
 
 
 @METRICS.register_module()
-class TrackMetric(BaseMetric):
+class TrackMetric(BreakdownMixin, BaseMetric):
     """Source-track metric: one track of ``T`` frames per sample (one clip).
 
     Each data sample (a ``BleedDataSample`` or its ``to_dict()``) carries
@@ -71,6 +71,7 @@ class TrackMetric(BaseMetric):
         collect_device (str): device for collecting results across ranks. Defaults to 'cpu'.
         prefix (str, optional): metric-name prefix. Defaults to ``'track'``.
     """
+    COUNT_KEYS = COUNT_KEYS
     default_prefix: Optional[str] = 'track'
 
     def __init__(self,
@@ -182,12 +183,4 @@ class TrackMetric(BaseMetric):
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Score all tracks, then each scenario's and site's."""
-        metrics = self._score(results)
-        if self.breakdown:
-            per_group, tables = breakdown_report(
-                self.breakdown, results, [r.get('groups') for r in results], self._score,
-                metrics, self.breakdown_keys, COUNT_KEYS, name=self.prefix)
-            for table in tables:
-                print_log('\n' + table, logger='current')
-            metrics.update(per_group)
-        return metrics
+        return self.score_with_breakdowns(results, [r.get('groups') for r in results])
