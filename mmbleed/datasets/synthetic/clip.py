@@ -1,8 +1,8 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """Render one synthetic ESD clip: frames plus the dense ground truth it knows.
 
-Each component (tissue, distractors, camera, bleeding, scenarios, sensor noise) draws from its
-own random stream spawned from the clip's seed, so a clip rendered with bleeding disabled
+Each component (tissue, distractors, camera, bleeding, scenarios, optics and sensor, cap) draws
+from its own random stream spawned from the clip's seed, so a clip rendered with bleeding disabled
 (``onset=None``) is pixel-identical to the bleeding one before the onset.
 """
 from dataclasses import dataclass, field, replace
@@ -12,15 +12,15 @@ import cv2
 import numpy as np
 
 from .bleeding import BleedingSim, blood_layer, sample_bleeding_params
-from .cap_rim import CapRim
 from .camera import REACH, ZOOM_RANGE, EndoscopeView, Excursion, jitter_windows_from_mask, \
     make_camera_path, make_elastic_field
+from .cap_rim import CapRim
+from .distractors import add_distractors
 from .lighting import add_wet_sheen, wet_sheen
 from .optics import EndoscopeOptics
-from .distractors import add_distractors
 from .scenario_renderer import ScenarioRenderer
-from .source_site import MAX_SOURCE_OFFSET
 from .scenarios import SCENARIOS, HideEvent, sample_scenario_plan
+from .source_site import MAX_SOURCE_OFFSET
 from .tissue import SITE_PRESETS, make_tissue
 
 #: a source (or track point) counts as hidden when something covers it this much
