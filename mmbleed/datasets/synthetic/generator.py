@@ -177,9 +177,9 @@ def memory_events(rng: np.random.Generator, T: int, scenarios: Sequence[str]
                   ) -> Tuple[Tuple[HideEvent, ...], Tuple[Excursion, ...]]:
     """Events of a tracking clip that a tracker's memory must bridge.
 
-    A clip with 'water flushing', 'instrument interference' or 'obscured view' gets one hide
-    event per 150 frames (at least one) of a matching cause, 10-60 frames long, with the
-    source visible again for at least 12 frames after it. A clip of 90 frames or more gets,
+    A clip of 60 frames or more with 'water flushing', 'instrument interference' or
+    'obscured view' gets one hide event per 150 frames (at least one) of a matching cause,
+    10-60 frames long, each followed by at least 12 frames without one. A clip of 90 frames or more gets,
     with probability 0.8 when it has 'camera jitter' and 0.35 otherwise, a camera excursion
     of 20-80 frames that takes the source to the edge of the view (0.8-0.95 radii) or out of
     it (1.05-1.3 radii) and back.
