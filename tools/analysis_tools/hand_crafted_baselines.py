@@ -66,8 +66,8 @@ from mmengine.utils import ProgressBar
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 
 from mmbleed.datasets import ClipReader  # noqa: E402
-from mmbleed.evaluation.functional import (error_rates, onset_accuracy, pck,  # noqa: E402
-                                           tapvid_delta_avg)
+from mmbleed.evaluation import TrackMetric  # noqa: E402
+from mmbleed.evaluation.functional import error_rates, onset_accuracy, pck  # noqa: E402
 from mmbleed.utils.red_mask import red_mask_map  # noqa: E402
 
 Point = Tuple[float, float]
@@ -493,27 +493,19 @@ def score_points(pred: np.ndarray, gt: np.ndarray, sizes: np.ndarray) -> Dict[st
 
 
 def score_tracks(records: List[dict], preds: List[np.ndarray]) -> Dict[str, float]:
-    """Scores of tracks as ``TrackMetric`` computes them: Err and PCK pooled over the
-    annotated, visible frames after the query; TAP-Vid delta per track, then averaged."""
-    scored = [r['evaluated'] & r['visible'] & ~np.isnan(r['gt']).any(-1) for r in records]
-    pool = [np.zeros((0, 2))]
-    res = score_points(
-        np.concatenate(pool + [p[m] for p, m in zip(preds, scored)]),
-        np.concatenate(pool + [r['gt'][m] for r, m in zip(records, scored)]),
-        np.concatenate(pool + [np.tile(r['size'], (int(m.sum()), 1))
-                               for r, m in zip(records, scored)]))
-    n, length = len(records), max([len(r['gt']) for r in records] or [0])
-    pad_pred, pad_gt = np.zeros((n, length, 2)), np.full((n, length, 2), np.nan)
-    pad_vis, pad_eval = np.zeros((n, length), bool), np.zeros((n, length), bool)
-    for i, (r, p) in enumerate(zip(records, preds)):
-        t = len(r['gt'])
-        pad_pred[i, :t], pad_gt[i, :t] = p, r['gt']
-        pad_vis[i, :t], pad_eval[i, :t] = r['visible'], r['evaluated']
-    sizes = np.stack([r['size'] for r in records]) if records else np.ones((0, 2))
-    delta = tapvid_delta_avg(pad_pred, pad_gt, pad_vis, sizes, eval_mask=pad_eval)
-    res['delta_avg'] = delta['delta_avg']
-    res['num_tracks'] = n
-    return res
+    """Scores of tracks, computed by ``TrackMetric`` itself: Err and PCK pooled over the
+    evaluated, visible frames; TAP-Vid delta per track, then averaged.
+
+    A record's ``evaluated`` frames (annotated, after the query) are handed to the metric as
+    its annotated frames; the metric's own "after frame 0" rule then changes nothing, since
+    no query frame is ever evaluated.
+    """
+    metric = TrackMetric(breakdown=())
+    metric.process(None, [
+        dict(pred_points=p, gt_points=r['gt'], gt_visible=r['visible'],
+             annotated=r['evaluated'], ori_shape=(r['size'][1], r['size'][0]))
+        for r, p in zip(records, preds)])
+    return metric.compute_metrics(metric.results)
 
 
 # --------------------------------------------------------------------------- tuning
