@@ -247,3 +247,10 @@ def test_effects_deterministic_for_a_seed():
         for x, y in zip(ca, cb):
             np.testing.assert_array_equal(x, y)
     assert any(np.abs(ia - ic).max() > 0.05 for (ia, _), (ic, _) in zip(a, c))
+
+
+def test_knife_without_geometry_is_one_clear_error():
+    """The plan owns the knife's geometry; the renderer does not invent another one."""
+    with pytest.raises(ValueError, match='no knife geometry'):
+        _ren(_plan('instrument interference', 1.0, tool={}))
+    _ren(_plan('water flushing', 1.0, tool={}))  # no knife: no geometry needed

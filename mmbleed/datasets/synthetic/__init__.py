@@ -6,7 +6,7 @@
 and a tracking root.
 """
 from .clip import HIDDEN_BY, ClipSpec, render_clip, render_clip_frames, with_scenarios
-from .dense_gt import hidden_cause_names, load_dense_gt
+from .dense_gt import load_dense_gt
 from .generator import generate_synthetic_esd, plan_clips, split_patients
 from .presets import DATASET_PRESETS, SIZE_PRESETS, SPLITS, DatasetPreset
 from .scenarios import HIDE_CAUSES, SCENARIOS
@@ -16,5 +16,5 @@ __all__ = [
     'generate_synthetic_esd', 'plan_clips', 'split_patients', 'ClipSpec', 'render_clip',
     'render_clip_frames', 'with_scenarios', 'DATASET_PRESETS', 'SIZE_PRESETS', 'DatasetPreset',
     'SCENARIOS', 'SITE_PRESETS', 'SitePreset', 'SPLITS', 'HIDDEN_BY', 'HIDE_CAUSES',
-    'load_dense_gt', 'hidden_cause_names'
+    'load_dense_gt'
 ]

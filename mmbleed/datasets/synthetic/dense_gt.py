@@ -9,8 +9,6 @@ from typing import Dict
 
 import numpy as np
 
-from .clip import HIDDEN_BY
-
 
 def load_dense_gt(path: str) -> Dict[str, np.ndarray]:
     """All arrays of a ``dense_gt`` file, the blood mask unpacked to ``(T, H, W)`` bool.
@@ -28,7 +26,3 @@ def load_dense_gt(path: str) -> Dict[str, np.ndarray]:
         out['source_region'] = str(out['source_region'].reshape(-1)[0])
     return out
 
-
-def hidden_cause_names(codes: np.ndarray) -> list:
-    """``source_hidden_by`` codes as names (``'visible'``, ``'water'``, ...)."""
-    return [HIDDEN_BY[int(c)] for c in np.asarray(codes).reshape(-1)]

@@ -179,10 +179,10 @@ def memory_events(rng: np.random.Generator, T: int, scenarios: Sequence[str]
 
     A clip of 60 frames or more with 'water flushing', 'instrument interference' or
     'obscured view' gets one hide event per 150 frames (at least one) of a matching cause,
-    10-60 frames long, each followed by at least 12 frames without one. A clip of 90 frames or more gets,
-    with probability 0.8 when it has 'camera jitter' and 0.35 otherwise, a camera excursion
-    of 20-80 frames that takes the source to the edge of the view (0.8-0.95 radii) or out of
-    it (1.05-1.3 radii) and back.
+    10-60 frames long, each followed by at least 12 frames without one. A clip of 90 frames
+    or more gets, with probability 0.8 when it has 'camera jitter' and 0.35 otherwise, a
+    camera excursion of 20-80 frames that takes the source to the edge of the view
+    (0.8-0.95 radii) or out of it (1.05-1.3 radii) and back.
     """
     causes = [c for c, s in HIDE_CAUSES.items() if s in scenarios]
     hides: List[HideEvent] = []
@@ -253,11 +253,12 @@ def plan_clips(preset: str = 'small', seed: int = 0, num_patients: Optional[int]
     split_of = split_patients(n_pat, seed)
     patients = [f'P{i:03d}' for i in range(n_pat)]
     rng = np.random.default_rng([seed, 11])
+    members_of = {split: [pat for pat, s in zip(patients, split_of) if s == split]
+                  for split in SPLITS}
     site_of: Dict[str, str] = {}
     for split in SPLITS:
-        members = [pat for pat, s in zip(patients, split_of) if s == split]
         cycle: List[str] = []
-        for pat in members:
+        for pat in members_of[split]:
             if not cycle:
                 cycle = [site_names[int(k)] for k in rng.permutation(len(site_names))]
             site_of[pat] = cycle.pop()
@@ -266,7 +267,7 @@ def plan_clips(preset: str = 'small', seed: int = 0, num_patients: Optional[int]
     det_rows: List[Tuple[str, Optional[int], Tuple[str, ...]]] = []
     trk_rows: List[Tuple[str, Tuple[str, ...]]] = []
     for i, split in enumerate(SPLITS):
-        members = [pat for pat, s in zip(patients, split_of) if s == split]
+        members = members_of[split]
         r = np.random.default_rng([seed, 13, i])
         onsets = stratified_onsets(r, n_pos[i], *o_range)
         kinds = onsets + [None] * n_neg[i]

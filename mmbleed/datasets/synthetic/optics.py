@@ -36,7 +36,6 @@ class EndoscopeOptics:
 
     def __init__(self, rng: np.random.Generator, view: EndoscopeView, unit: float,
                  num_noise_fields: int = 6) -> None:
-        self.view = view
         W, H = view.width, view.height
         self.aberration = float(rng.uniform(0.3, 1.4) * unit)
         k = self.aberration / max(view.radius, 1.0)

@@ -16,7 +16,7 @@ import numpy as np
 from .flushing import WaterFlush
 from .glare import GlareReflection
 from .instrument import ESDKnife
-from .scenarios import ScenarioPlan, sample_tool
+from .scenarios import ScenarioPlan
 from .smoke import CauterySmoke
 from .textures import default_view
 
@@ -29,8 +29,9 @@ class ScenarioRenderer:
 
     Args:
         rng: random generator (the renderer's own stream).
-        plan: the plan (``plan.tool_cover``, if present and not None, is a ``(T,)`` bool array
-            of frames in which the knife must lie over the source).
+        plan: the plan (``plan.tool_cover``, when not None, is a ``(T,)`` bool array of
+            frames in which the knife must lie over the source; a plan with the knife carries
+            its geometry in ``plan.tool``, as ``sample_scenario_plan`` makes it).
         width, height: frame size.
         unit: pixel scale (frame height / 272).
         centre, radius: the round view (default: estimated from the frame size); smoke and
@@ -46,14 +47,13 @@ class ScenarioRenderer:
         self.centre = c0 if centre is None else np.asarray(centre, np.float32)
         self.radius = r0 if radius is None else float(radius)
         # one child stream per effect, always drawn in the same order
-        names = ('smoke', 'flush', 'knife', 'glare', 'tool')
+        names = ('smoke', 'flush', 'knife', 'glare')
         seeds = rng.integers(0, 2 ** 63 - 1, size=len(names))
         self._seeds = {name: int(v) for name, v in zip(names, seeds)}
         st = plan.strength
         T = len(next(iter(st.values())))
-        cover = getattr(plan, 'tool_cover', None)
-        self.tool_cover = (np.zeros(T, bool) if cover is None
-                           else np.asarray(cover, bool).reshape(T))
+        self.tool_cover = (np.zeros(T, bool) if plan.tool_cover is None
+                           else np.asarray(plan.tool_cover, bool).reshape(T))
         self.smoke: Optional[CauterySmoke] = None
         self.flush: Optional[WaterFlush] = None
         self.knife: Optional[ESDKnife] = None
@@ -65,8 +65,10 @@ class ScenarioRenderer:
             self.flush = WaterFlush(self._rng('flush'), st['water flushing'], width, height, unit,
                                     self.centre, self.radius)
         if st['instrument interference'].max() > ACTIVE_THR or self.tool_cover.any():
-            tool = plan.tool or sample_tool(self._rng('tool'))
-            self.knife = ESDKnife(self._rng('knife'), tool, st['instrument interference'],
+            if not plan.tool:
+                raise ValueError('the plan has instrument interference but no knife geometry '
+                                 '(ScenarioPlan.tool is empty; give tool=sample_tool(rng))')
+            self.knife = ESDKnife(self._rng('knife'), plan.tool, st['instrument interference'],
                                   self.tool_cover, width, height, unit, self.radius)
         if st['light reflection'].max() > ACTIVE_THR:
             self.glare_fx = GlareReflection(self._rng('glare'), st['light reflection'], width,

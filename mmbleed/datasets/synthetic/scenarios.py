@@ -156,7 +156,6 @@ def sample_scenario_plan(rng: np.random.Generator, num_frames: int, onset: Optio
             length = int(rng.integers(12, 32))
             s = np.maximum(s, rng.uniform(0.75, 1.0) * _window(T, a, length, 3, max(4, length // 2)))
         strength['water flushing'] = s
-    tool: Dict[str, float] = {}
     if 'instrument interference' in sampled:
         s = np.zeros(T, np.float32)
         for _ in range(n_events):
@@ -164,9 +163,8 @@ def sample_scenario_plan(rng: np.random.Generator, num_frames: int, onset: Optio
             length = int(rng.integers(25, 80))
             s = np.maximum(s, _window(T, a, length, int(rng.integers(6, 15)), int(rng.integers(6, 15))))
         strength['instrument interference'] = s
-        tool = sample_tool(rng)
-    if 'instrument interference' in chosen and not tool:
-        tool = sample_tool(rng)
+    # the knife's geometry, also for a knife that only comes in to hide the source
+    tool = sample_tool(rng) if 'instrument interference' in chosen else {}
     tool_cover = np.zeros(T, bool)
     blood_pool: List[Tuple[int, int]] = []
     for cause, a, b in hide_events:
