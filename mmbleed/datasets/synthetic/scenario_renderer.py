@@ -18,7 +18,6 @@ from .glare import GlareReflection
 from .instrument import ESDKnife
 from .scenarios import ScenarioPlan
 from .smoke import CauterySmoke
-from .textures import default_view
 
 #: effect strength below which an effect is off (as in ``ScenarioPlan.active``)
 ACTIVE_THR = 0.05
@@ -34,18 +33,17 @@ class ScenarioRenderer:
             its geometry in ``plan.tool``, as ``sample_scenario_plan`` makes it).
         width, height: frame size.
         unit: pixel scale (frame height / 272).
-        centre, radius: the round view (default: estimated from the frame size); smoke and
-            water are laid out with them, the knife uses the ones given to ``apply_tool``.
+        centre, radius: the round view (``EndoscopeView.centre`` and ``.radius``); smoke
+            and water are laid out with them, the knife uses the ones given to
+            ``apply_tool``.
     """
 
     def __init__(self, rng: np.random.Generator, plan: ScenarioPlan, width: int, height: int,
-                 unit: float, centre: Optional[np.ndarray] = None,
-                 radius: Optional[float] = None) -> None:
+                 unit: float, centre: np.ndarray, radius: float) -> None:
         self.plan = plan
         self.w, self.h, self.unit = width, height, unit
-        c0, r0 = default_view(width, height)
-        self.centre = c0 if centre is None else np.asarray(centre, np.float32)
-        self.radius = r0 if radius is None else float(radius)
+        self.centre = np.asarray(centre, np.float32)
+        self.radius = float(radius)
         # one child stream per effect, always drawn in the same order
         names = ('smoke', 'flush', 'knife', 'glare')
         seeds = rng.integers(0, 2 ** 63 - 1, size=len(names))

@@ -85,10 +85,3 @@ def solid(colour, height: int, width: int) -> np.ndarray:
     out[:] = np.asarray(colour, np.float32)
     return out
 
-
-def default_view(width: int, height: int):
-    """Centre and radius of the round view when the caller does not give them (the
-    :class:`~.camera.EndoscopeView` draws its radius between 1.02 and 1.12 half-heights)."""
-    centre = np.float32([(width - 1) / 2, (height - 1) / 2])
-    radius = float(min(1.07 * height / 2, width / 2 - 2))
-    return centre, radius
