@@ -38,9 +38,20 @@ class OnsetDataset(BaseClipDataset):
             per epoch (the random drop below still varies where the onset falls).
         max_drop (int): training only: the largest number of leading frames dropped.
             Never more than the onset frame, so the onset stays in the clip. Defaults to 60.
+        clip_mode (bool): one sample per clip (see above). Defaults to False.
+        clip_len (int, optional): clip mode, training: frames per segment (>= ``window``).
+            None takes the clip from the drop to its end. Defaults to None.
         seed (int, optional): seed of the dataset's own RNG for the drops. Default None
             draws from ``np.random``, which MMEngine seeds per dataloader worker.
         **kwargs: see :class:`BaseClipDataset`.
+
+    **Clip mode** (``clip_mode=True``, for models that compute every frame once and score
+    all windows of a clip themselves, like :class:`BleedOnsetDetector`): one sample per
+    clip instead of one per window. At test time it holds the whole clip; in training, a
+    segment of ``clip_len`` frames (None: to the clip's end) starting at a random drop of
+    ``0-max_drop`` leading frames (never past the onset, never leaving fewer than
+    ``clip_len`` frames), so every batch has segments of one length. ``window_start`` is
+    the segment's first frame and ``valid_len`` its length.
 
     Sample fields besides the common ones: ``frame_indices`` (``window`` indices; a clip
     shorter than the window repeats its last frame), ``valid_len`` (real frames in the
@@ -54,10 +65,16 @@ class OnsetDataset(BaseClipDataset):
                  window: int = 60,
                  stride: int = 1,
                  max_drop: int = 60,
+                 clip_mode: bool = False,
+                 clip_len: Optional[int] = None,
                  seed: Optional[int] = None,
                  **kwargs) -> None:
         if window < 1 or stride < 1 or max_drop < 0:
             raise ValueError('window and stride must be >= 1, max_drop >= 0')
+        if clip_len is not None and clip_len < window:
+            raise ValueError(f'clip_len ({clip_len}) must be >= window ({window})')
+        self.clip_mode = clip_mode
+        self.clip_len = clip_len
         self.window = window
         self.stride = stride
         self.max_drop = max_drop
@@ -65,6 +82,8 @@ class OnsetDataset(BaseClipDataset):
         super().__init__(*args, **kwargs)
 
     def expand_clip(self, clip: dict, annotations: List[dict]) -> List[dict]:
+        if self.clip_mode:
+            return [self._set_segment(dict(clip, window_index=0, num_windows=1), 0)]
         starts = window_starts(clip['num_frames'], self.window, self.stride)
         samples = []
         for k, start in enumerate(starts):
@@ -87,6 +106,17 @@ class OnsetDataset(BaseClipDataset):
         sample['gt_onset_in_window'] = ((onset - start) / n if inside else -1.0)
         return sample
 
+    def _set_segment(self, sample: dict, start: int) -> dict:
+        t = sample['num_frames']
+        end = t if self.clip_len is None or self.test_mode else min(t, start + self.clip_len)
+        sample['frame_indices'] = list(range(start, end))
+        sample['valid_len'] = end - start
+        sample['window_start'] = start
+        sample['frame_idx'] = start
+        onset = sample['gt_onset']
+        sample['has_onset'] = bool(start <= onset < end)
+        return sample
+
     def _draw_drop(self, high: int) -> int:
         if high <= 0:
             return 0
@@ -101,6 +131,11 @@ class OnsetDataset(BaseClipDataset):
             return info
         t, onset = info['num_frames'], info['gt_onset']
         high = self.max_drop if onset < 0 else min(self.max_drop, onset)
+        if self.clip_mode:
+            length = self.clip_len or self.window
+            drop = self._draw_drop(max(0, min(high, t - length)))
+            info['drop'] = drop
+            return self._set_segment(info, drop)
         drop = self._draw_drop(high)
         start = min(info['window_start'] + drop, max(t - self.window, 0))
         info['drop'] = start - info['window_start']

@@ -129,3 +129,28 @@ def test_onset_base_config_windows():
     assert cfg.val_dataloader.dataset.stride == 1
     assert cfg.train_dataloader.dataset.stride > 1
     assert cfg.train_dataloader.dataset.max_drop == 60
+
+
+def test_clip_mode_test_takes_whole_clips(converted_root):
+    ds = build(converted_root, window=20, clip_mode=True, test_mode=True)
+    assert len(ds) == 5  # one sample per clip
+    clip = [ds.get_data_info(i) for i in range(len(ds))
+            if ds.get_data_info(i)['clip_id'] == 'P000/C000'][0]
+    assert clip['frame_indices'] == list(range(40))
+    assert clip['window_start'] == 0 and clip['valid_len'] == 40 and clip['has_onset']
+
+
+def test_clip_mode_training_segments(converted_root):
+    ds = build(converted_root, window=20, clip_mode=True, clip_len=25, max_drop=60, seed=0)
+    starts = set()
+    for _ in range(40):
+        info = ds.get_data_info(0)  # P000/C000: 40 frames, onset 20
+        start = info['window_start']
+        starts.add(start)
+        # one segment length, inside the clip, never starting past the onset
+        assert info['frame_indices'] == list(range(start, start + 25))
+        assert 0 <= start <= min(20, 40 - 25) and info['drop'] == start
+        assert info['has_onset']
+    assert len(starts) > 5
+    with pytest.raises(ValueError, match='clip_len'):
+        build(converted_root, window=20, clip_mode=True, clip_len=10)

@@ -111,7 +111,9 @@ def test_errors():
 OLD_ONSET_KEYS = {
     f'onset/{k}'
     for k in ('Acc@0', 'Acc@1', 'Acc@2', 'Acc@4', 'Acc@8', 'Acc@16', 'MAE', 'num_clips',
-              'num_missed', 'miss_rate', 'num_negative', 'false_alarm_rate')
+              'num_missed', 'miss_rate', 'num_negative', 'false_alarm_rate',
+              'false_alarms_per_min', 'alert_delay_median', 'alert_delay_mean',
+              'alert_delay_median_s')
 }
 
 
@@ -162,19 +164,20 @@ def test_breakdown_by_scenario_and_site(monkeypatch):
     assert clear['num_clips'] == 1 and clear['num_negative'] == 0
     # C2 (6), C3 (missed); C5 negative without alarm
     assert group('scenario/water flushing') == {
-        'Acc@4': 0.0, 'Acc@8': 0.5, 'MAE': 6.0, 'false_alarm_rate': 0.0, 'num_clips': 2,
-        'num_negative': 1}
+        'Acc@4': 0.0, 'Acc@8': 0.5, 'MAE': 6.0, 'false_alarm_rate': 0.0,
+        'alert_delay_median': 6.0, 'num_clips': 2, 'num_negative': 1}
     # C2 counts in both of its scenarios; C4's false alarm counts here
     assert group('scenario/camera jitter') == {
-        'Acc@4': 0.0, 'Acc@8': 1.0, 'MAE': 6.0, 'false_alarm_rate': 1.0, 'num_clips': 1,
-        'num_negative': 1}
+        'Acc@4': 0.0, 'Acc@8': 1.0, 'MAE': 6.0, 'false_alarm_rate': 1.0,
+        'alert_delay_median': 6.0, 'num_clips': 1, 'num_negative': 1}
     assert group('site/gastric antrum') == {
-        'Acc@4': 0.5, 'Acc@8': 1.0, 'MAE': 3.0, 'false_alarm_rate': 0.0, 'num_clips': 2,
-        'num_negative': 1}
+        'Acc@4': 0.5, 'Acc@8': 1.0, 'MAE': 3.0, 'false_alarm_rate': 0.0,
+        'alert_delay_median': 3.0, 'num_clips': 2, 'num_negative': 1}
     esophagus = group('site/esophagus')
     assert esophagus['Acc@4'] == 0.0 and esophagus['Acc@8'] == 0.0
     assert math.isnan(esophagus['MAE'])
     assert esophagus['false_alarm_rate'] == 1.0
+    assert math.isnan(esophagus['alert_delay_median'])  # its one bleeding clip was missed
     assert esophagus['num_clips'] == 1 and esophagus['num_negative'] == 1
     # nothing else was added
     assert set(res) - OLD_ONSET_KEYS == {
@@ -182,7 +185,8 @@ def test_breakdown_by_scenario_and_site(monkeypatch):
         for axis, groups in (('scenario', ('clear view', 'water flushing', 'camera jitter')),
                              ('site', ('gastric antrum', 'esophagus')))
         for g in groups
-        for k in ('Acc@4', 'Acc@8', 'MAE', 'false_alarm_rate', 'num_clips', 'num_negative')
+        for k in ('Acc@4', 'Acc@8', 'MAE', 'false_alarm_rate', 'alert_delay_median',
+                  'num_clips', 'num_negative')
     }
 
     # one table per axis: a row for 'all' and one per group
@@ -195,10 +199,10 @@ def test_breakdown_by_scenario_and_site(monkeypatch):
     assert [row.split('|')[1].strip() for row in site_rows] == [
         'site', 'all', 'esophagus', 'gastric antrum']
     header = [c.strip() for c in site_rows[0].split('|')[2:-1]]
-    assert header == ['Acc@4', 'Acc@8', 'MAE', 'false_alarm_rate', 'num_clips',
-                      'num_negative']
+    assert header == ['Acc@4', 'Acc@8', 'MAE', 'false_alarm_rate', 'alert_delay_median',
+                      'num_clips', 'num_negative']
     assert [c.strip() for c in site_rows[1].split('|')[2:-1]] == [
-        '0.250', '0.500', '5.333', '0.500', '4', '2']
+        '0.250', '0.500', '5.333', '0.500', '6.000', '4', '2']
 
 
 def test_breakdown_off_and_without_groups(monkeypatch):
@@ -236,7 +240,7 @@ def test_breakdown_window_mode_site_only_and_keys():
     assert len([k for k in res if '/site/' in k]) == 4
     # defaults follow ks: no Acc@4 / Acc@8 when ks lacks them
     assert OnsetMetric(ks=(0, 4)).breakdown_keys == ('Acc@4', 'MAE', 'false_alarm_rate',
-                                                     'num_clips', 'num_negative')
+                                                     'alert_delay_median', 'num_clips', 'num_negative')
     with pytest.raises(ValueError, match='unknown breakdown keys'):
         OnsetMetric(ks=(0, ), breakdown_keys=('Acc@4', ))
     with pytest.raises(ValueError, match='unknown breakdown axes'):

@@ -12,6 +12,7 @@ from .formatting import PackBleedInputs, image_to_tensor
 from .geometric import CenterCrop, RandomFlip, RandomResizedCrop, Resize
 from .heatmap_target import GenerateHeatmapTarget
 from .loading import LoadFrames
+from .onset_targets import LoadOnsetFrameTargets
 from .optical_flow import ComputeOpticalFlow, PropagatePseudoPoints
 from .photometric import ColorJitter
 from .red_mask import ComputeRedMask
@@ -19,5 +20,5 @@ from .red_mask import ComputeRedMask
 __all__ = [
     'LoadFrames', 'ConvertHSV', 'ComputeOpticalFlow', 'PropagatePseudoPoints', 'ComputeRedMask',
     'Resize', 'RandomFlip', 'CenterCrop', 'RandomResizedCrop', 'ColorJitter',
-    'GenerateHeatmapTarget', 'PackBleedInputs', 'image_to_tensor'
+    'GenerateHeatmapTarget', 'LoadOnsetFrameTargets', 'PackBleedInputs', 'image_to_tensor'
 ]

@@ -2,13 +2,14 @@
 """Pure metric arithmetic, called by the metrics and testable with hand-made numbers."""
 from .breakdown import (BREAKDOWN_AXES, breakdown, breakdown_report, breakdown_table,
                         breakdown_table_rows, sample_groups)
-from .onset import earliest_onset_from_windows, is_no_onset, onset_accuracy
+from .onset import (alert_statistics, earliest_onset_from_windows, first_alert_from_windows,
+                    is_no_onset, onset_accuracy)
 from .point import (error_rates, occlusion_accuracy, pck, point_errors,
                     tapvid_delta_avg)
 
 __all__ = [
     'BREAKDOWN_AXES', 'breakdown', 'breakdown_report', 'breakdown_table',
     'breakdown_table_rows', 'sample_groups',
-    'earliest_onset_from_windows', 'is_no_onset', 'onset_accuracy', 'error_rates',
+    'alert_statistics', 'earliest_onset_from_windows', 'first_alert_from_windows', 'is_no_onset', 'onset_accuracy', 'error_rates',
     'occlusion_accuracy', 'pck', 'point_errors', 'tapvid_delta_avg'
 ]

@@ -135,3 +135,74 @@ def earliest_onset_from_windows(starts: Sequence[int],
         if onset is None or candidate < onset:
             onset = candidate
     return onset
+
+
+def first_alert_from_windows(starts: Sequence[int],
+                             confidences: Sequence[float],
+                             conf_thr: float = 0.5,
+                             valid_lens: Optional[Sequence[int]] = None,
+                             window: int = 60) -> Optional[int]:
+    """The frame at which a streaming detector raises its alert (BleedOrigin §4.1, Eq. 2).
+
+    Windows are complete, and scored, at their last real frame ``start + valid_len − 1``;
+    the alert goes up at the first confident window in that order.
+
+    Returns:
+        int | None: the alert frame, or None when no window is confident.
+    """
+    if len(starts) != len(confidences):
+        raise ValueError(f'{len(starts)} starts but {len(confidences)} confidences')
+    if valid_lens is None:
+        valid_lens = [window] * len(starts)
+    ends = [int(s) + max(1, min(int(v), window)) - 1
+            for s, v, c in zip(starts, valid_lens, confidences) if float(c) > conf_thr]
+    return min(ends) if ends else None
+
+
+def alert_statistics(alerts: Sequence[Optional[int]],
+                     gt: Sequence[Optional[int]],
+                     num_frames: Sequence[int],
+                     fps: Sequence[float]) -> Dict[str, float]:
+    """False alarms and alert delay of a streaming onset detector (mmbleed's addition).
+
+    - *Bleeding-free video* is every frame of a clip without bleeding and the frames
+      before the onset of a clip with bleeding. An alert raised there is a false alarm:
+      on a clip without bleeding, or at a frame before the true onset.
+      ``false_alarms_per_min`` = false alarms / minutes of bleeding-free video (each clip
+      raises at most one alert).
+    - ``alert_delay_*``: ``alert − onset`` in frames over clips with bleeding and an alert
+      (negative when raised early), median and mean, and the median in seconds
+      (``alert_delay_median_s``, each clip's delay divided by its fps). NaN when no clip
+      with bleeding has an alert.
+
+    Args:
+        alerts: per clip, the frame at which the alert was raised, None/negative for none.
+        gt: per clip, the true onset, None/negative for a clip without bleeding.
+        num_frames: per clip, its length in frames.
+        fps: per clip, its frame rate.
+    """
+    if not len(alerts) == len(gt) == len(num_frames) == len(fps):
+        raise ValueError('alerts, gt, num_frames and fps must have the same length')
+    false_alarms, free_seconds = 0, 0.0
+    delays, delays_s = [], []
+    for alert, onset, frames, rate in zip(alerts, gt, num_frames, fps):
+        rate = float(rate)
+        if rate <= 0:
+            raise ValueError(f'fps must be positive, got {rate}')
+        no_alert = is_no_onset(alert)
+        if is_no_onset(onset):
+            free_seconds += int(frames) / rate
+            false_alarms += int(not no_alert)
+            continue
+        free_seconds += min(int(onset), int(frames)) / rate
+        if no_alert:
+            continue
+        false_alarms += int(alert < onset)
+        delays.append(float(alert) - float(onset))
+        delays_s.append((float(alert) - float(onset)) / rate)
+    return dict(
+        false_alarms_per_min=(false_alarms / (free_seconds / 60.0)
+                              if free_seconds > 0 else math.nan),
+        alert_delay_median=float(np.median(delays)) if delays else math.nan,
+        alert_delay_mean=float(np.mean(delays)) if delays else math.nan,
+        alert_delay_median_s=float(np.median(delays_s)) if delays_s else math.nan)

@@ -1,20 +1,22 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """Bleeding-onset metric: Acc±k, MAE, miss and false-alarm rates (BleedOrigin §5.1)."""
+import math
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from mmengine.evaluator import BaseMetric
 
 from mmbleed.registry import METRICS
 from mmbleed.utils.array import to_numpy
-from ..functional import earliest_onset_from_windows, is_no_onset, onset_accuracy
+from ..functional import (alert_statistics, earliest_onset_from_windows,
+                          first_alert_from_windows, is_no_onset, onset_accuracy)
 from .breakdown_mixin import BreakdownMixin
 from ..functional.breakdown import (BREAKDOWN_AXES, check_breakdown,
                                     check_breakdown_keys, merge_groups, sample_groups)
 from ..functional.onset import DEFAULT_KS
 
 #: headline keys reported per scenario / site by default
-DEFAULT_BREAKDOWN_KEYS = ('Acc@4', 'Acc@8', 'MAE', 'false_alarm_rate', 'num_clips',
-                          'num_negative')
+DEFAULT_BREAKDOWN_KEYS = ('Acc@4', 'Acc@8', 'MAE', 'false_alarm_rate', 'alert_delay_median',
+                          'num_clips', 'num_negative')
 #: counts always shown in the breakdown tables
 COUNT_KEYS = ('num_clips', 'num_negative')
 
@@ -41,12 +43,16 @@ class OnsetMetric(BreakdownMixin, BaseMetric):
     when a sample has ``pred_theta``)
 
     - **clip mode**: ``pred_onset`` — the predicted onset frame of the whole clip (``-1`` or
-      ``None`` for "no onset"), e.g. from the YOLO-style baselines; or
+      ``None`` for "no onset"), e.g. from :class:`BleedOnsetDetector` or the YOLO-style
+      baselines, and optionally ``pred_alert_frame``, the frame at which a streaming
+      detector raises its alert (without it, the alert is taken to be raised at
+      ``pred_onset``, the earliest it could be); or
     - **window mode**: one sample per sliding window with ``window_start`` (falls back to
       ``frame_idx``), ``pred_theta`` and ``pred_confidence`` (falls back to
       ``pred_score``). ``compute_metrics`` groups windows by ``clip_id`` and reduces them
       with :func:`earliest_onset_from_windows` (earliest ``t + ⌊θN⌋`` over windows with
-      confidence ``> conf_thr``).
+      confidence ``> conf_thr``); the alert is raised at the end of the first confident
+      window (:func:`first_alert_from_windows`).
 
     Ground truth is the absolute onset frame in the clip (``OnsetDataset``'s ``gt_onset``). A
     window shorter than ``N`` at the clip's end (``valid_len``, padded by the dataset) cannot
@@ -56,8 +62,13 @@ class OnsetMetric(BreakdownMixin, BaseMetric):
     ``|t_pred − t_gt| ≤ k``; a clip with no prediction is wrong), ``MAE`` (frames, over
     bleeding clips with a prediction), ``miss_rate`` and ``num_missed`` (bleeding clips
     without a prediction), ``false_alarm_rate`` (mmbleed's addition: share of clips without
-    bleeding that got an onset), ``num_clips`` and ``num_negative``. Shares are in
-    ``[0, 1]``; a share over zero clips is NaN.
+    bleeding that got an onset), ``num_clips`` and ``num_negative``; and, for a detector that
+    raises alerts in a stream (:func:`alert_statistics`): ``false_alarms_per_min`` (alerts
+    raised in bleeding-free video, i.e. on clips without bleeding or before the onset, per
+    minute of such video; needs ``num_frames`` in the samples' metainfo, ``fps`` defaults to
+    30), ``alert_delay_median`` and ``alert_delay_mean`` (alert frame − true onset, frames)
+    and ``alert_delay_median_s`` (seconds). Shares are in ``[0, 1]``; a share over zero
+    clips is NaN.
 
     Breakdowns (paper Fig. 9): when samples carry their clip's ``site`` (str) and
     ``scenarios`` (list[str]) — :class:`PackBleedInputs` puts both in the metainfo — the
@@ -110,9 +121,12 @@ class OnsetMetric(BreakdownMixin, BaseMetric):
             if clip_id is None or 'gt_onset' not in sample:
                 raise KeyError('OnsetMetric needs `clip_id` and `gt_onset` in every data '
                                'sample')
+            num_frames = sample.get('num_frames', None)
             result = dict(
                 clip_id=clip_id,
                 gt_onset=_onset(sample.get('gt_onset', None)),
+                num_frames=None if num_frames is None else int(num_frames),
+                fps=float(sample.get('fps', None) or 30.0),
                 groups=sample_groups(sample.get('site', None), sample.get('scenarios', None)))
             if sample.get('pred_theta', None) is not None:
                 start = sample.get('window_start', sample.get('frame_idx', None))
@@ -128,6 +142,9 @@ class OnsetMetric(BreakdownMixin, BaseMetric):
                     pred_confidence=_scalar(conf))
             elif 'pred_onset' in sample:
                 result['pred_onset'] = _onset(sample.get('pred_onset'))
+                alert = sample.get('pred_alert_frame', None)
+                result['pred_alert'] = (result['pred_onset'] if alert is None else
+                                        _onset(alert))
             else:
                 raise KeyError(f'sample of clip {clip_id!r} has neither `pred_onset` nor '
                                'window outputs (`pred_theta`, `pred_confidence`)')
@@ -141,9 +158,20 @@ class OnsetMetric(BreakdownMixin, BaseMetric):
         return onsets.pop()
 
     def _score(self, clips: List[dict]) -> Dict[str, float]:
-        """Score clips (``dict(pred=..., gt=...)``), overall or of one group."""
-        return onset_accuracy([c['pred'] for c in clips], [c['gt'] for c in clips],
-                              ks=self.ks)
+        """Score clips (``dict(pred, gt, alert, num_frames, fps)``), overall or of one
+        group."""
+        results = onset_accuracy([c['pred'] for c in clips], [c['gt'] for c in clips],
+                                 ks=self.ks)
+        if all(c.get('num_frames') is not None for c in clips):
+            alerts = alert_statistics([c['alert'] for c in clips], [c['gt'] for c in clips],
+                                      [c['num_frames'] for c in clips],
+                                      [c['fps'] for c in clips])
+        else:  # without clip lengths there is no bleeding-free duration to divide by
+            alerts = alert_statistics([c['alert'] for c in clips], [c['gt'] for c in clips],
+                                      [0] * len(clips), [30.0] * len(clips))
+            alerts['false_alarms_per_min'] = math.nan
+        results.update(alerts)
+        return results
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Group by clip, reduce windows to one onset per clip, then score the clips,
@@ -163,14 +191,24 @@ class OnsetMetric(BreakdownMixin, BaseMetric):
                     window=self.window,
                     valid_lens=[it['valid_len'] for it in items],
                     conf_thr=self.conf_thr)
+                alert = first_alert_from_windows(
+                    [it['window_start'] for it in items],
+                    [it['pred_confidence'] for it in items],
+                    conf_thr=self.conf_thr,
+                    valid_lens=[it['valid_len'] for it in items],
+                    window=self.window)
             else:
                 if len({it['pred_onset'] for it in items}) > 1:
                     raise ValueError(f'clip {clip_id!r} has several pred_onset values')
                 pred = items[0]['pred_onset']
+                alert = items[0].get('pred_alert', pred)
             clips.append(
                 dict(
                     pred=pred,
+                    alert=alert,
                     gt=self._clip_gt(clip_id, items),
+                    num_frames=items[0].get('num_frames'),
+                    fps=items[0].get('fps', 30.0),
                     groups=merge_groups((it.get('groups') for it in items),
                                         f'clip {clip_id!r}')))
         return self.score_with_breakdowns(clips, [c['groups'] for c in clips])

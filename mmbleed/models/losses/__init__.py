@@ -1,4 +1,6 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 from .heatmap_mse_loss import HeatmapMSELoss
+from .masked_bce_loss import MaskedBCELoss
+from .onset_loss import OnsetLoss
 
-__all__ = ['HeatmapMSELoss']
+__all__ = ['HeatmapMSELoss', 'MaskedBCELoss', 'OnsetLoss']

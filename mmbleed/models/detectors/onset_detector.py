@@ -1,0 +1,482 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""BleedOrigin-Detect's temporal stage: the bleeding-onset detector (§4.1.1, Eq. 1, 2, 4).
+
+Per frame: its RGB, HSV and flow domains (:class:`FrameDomains`), MDCFM's colour/motion
+confidences and key-frame memory (Eq. 1), and MDG's feature from the differences with the
+previous frame and the key frames. mmbleed adds two read-outs for deep supervision (they make
+the frame features learn blood within a CPU training budget; the paper trains with Eq. 4
+only): a linear *bleeding-state* read-out of the MDG feature ("bleeding has begun by this
+frame", supervised with ``t ≥ onset``, available for any annotated clip; ``state_loss=None``
+switches it off, an ablation), and a 1×1-conv *blood map* on MDG's fused map, supervised
+with the share of each cell covered by the bleeding's blood where the data has blood masks
+(the synthetic generator's; real clips have none and skip it). The two confidences and the
+state probability are appended to the MDG feature that the temporal head reads; the blood
+map is used in training only. Per window of ``N`` frames: the temporal head's
+``(θ, confidence)``. Per clip (Eq. 2): the onset is the earliest ``t + ⌊θN⌋`` over windows
+``[t, t + N)`` with confidence ``> conf_thr``.
+
+Everything per frame is computed once and shared by the ``N`` windows that contain the
+frame, offline (a whole clip, :meth:`predict`) and in streaming (:meth:`init`, then
+:meth:`step` per frame, :meth:`finish` at the end); both run the same per-frame code and the
+same memory, so they name the same onset.
+
+**Streaming and the alert.** After frame ``t`` (``t ≥ N − 1``) the window ``[t − N + 1, t]``
+is complete and is scored. The alert is raised at the first frame whose window is
+confident, with the onset Eq. 2 names over the windows seen so far. Later windows can still
+name an earlier frame (a window starting before the onset that only became confident once
+more of the bleeding was in view), so the onset is revised (only ever earlier) until it is
+*final*: no window still to come can start at or before it (frame ``onset + N − 1``). The
+final onset equals the offline one. The *alert delay* a surgeon waits is the alert frame
+minus the true onset.
+"""
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import cv2
+import numpy as np
+import torch
+from mmengine.model import BaseModel
+from torch import nn
+from torch.nn import functional as F
+
+from mmbleed.registry import MODELS
+from mmbleed.structures import BleedDataSample
+from ..memory.frame_domains import DOMAINS, FrameDomains
+from ..memory.mdcfm import select_key_frames, update_memory
+
+_INTERPOLATION = dict(bilinear=cv2.INTER_LINEAR, area=cv2.INTER_AREA,
+                      nearest=cv2.INTER_NEAREST, bicubic=cv2.INTER_CUBIC)
+
+
+def window_onset(start: int, theta: float, valid_len: int, window: int) -> int:
+    """Eq. 2's candidate of one window: ``start + ⌊θN⌋``, kept inside the window's real
+    frames (as :func:`mmbleed.evaluation.functional.earliest_onset_from_windows`)."""
+    offset = math.floor(min(max(theta, 0.0), 1.0) * window + 1e-6)
+    return int(start) + min(offset, max(1, min(int(valid_len), window)) - 1)
+
+
+@dataclass
+class OnsetStreamStatus:
+    """What the streaming detector knows after a frame.
+
+    Attributes:
+        frame: index of the frame just processed (0-based, from :meth:`init`).
+        alert: the alert is up (it stays up once raised).
+        new_alert: the alert was raised at this frame.
+        onset: the onset frame Eq. 2 names so far, or None.
+        onset_final: no later window can change ``onset``.
+        window_confidence: confidence of the window ending at this frame (None before
+            ``N`` frames).
+        color_change, motion_change: MDCFM's confidences of this frame.
+        key_frames: the memory's key frames after this frame.
+        unusable: this frame is all black or saturated.
+    """
+    frame: int
+    alert: bool = False
+    new_alert: bool = False
+    onset: Optional[int] = None
+    onset_final: bool = False
+    window_confidence: Optional[float] = None
+    color_change: float = 0.0
+    motion_change: float = 0.0
+    key_frames: List[int] = field(default_factory=list)
+    unusable: bool = False
+
+
+@MODELS.register_module()
+class BleedOnsetDetector(BaseModel):
+    """MDCFM + MDG + temporal head, trained with Eq. 4 (BleedOrigin §4.1.1).
+
+    Inputs: per clip a ``(T, 3, H, W)`` uint8 BGR tensor at the model's ``input_size`` (the
+    pipeline's ``Resize``), from ``OnsetDataset(clip_mode=True)``. In training a clip is a
+    segment of ``T ≥ N`` frames; all its ``T − N + 1`` windows are scored.
+
+    Args:
+        mdcfm (dict): the :class:`MDCFM` (confidences and memory).
+        mdg (dict): the :class:`MDG` (frame features).
+        head (dict): the :class:`TemporalOnsetHead`; its ``in_channels`` is set here to
+            ``mdg.out_channels + 3`` (the MDG feature, two confidences, the state).
+        loss (dict): Eq. 4, :class:`OnsetLoss`.
+        confidence_loss (dict, optional): auxiliary supervision of MDCFM's confidences
+            (:class:`MaskedBCELoss` on ``gt_frame_changes``); None trains them only through
+            the onset loss.
+        state_loss (dict, optional): supervision of the bleeding-state read-out
+            (:class:`MaskedBCELoss` on ``t ≥ onset``); None leaves the read-out to the
+            onset loss.
+        blood_loss (dict, optional): supervision of the blood map (:class:`MaskedBCELoss`
+            on ``gt_blood_masks`` pooled to the map's cells); None switches it off.
+        frame_domains (dict): arguments of :class:`FrameDomains` (flow method, scale,
+            unusable-frame levels).
+        window (int): ``N``. Defaults to 60.
+        conf_thr (float): window confidence threshold of Eq. 2. Defaults to 0.5.
+        input_size (tuple): ``(w, h)`` the model runs at; streaming resizes frames to it
+            with ``interpolation`` (the test pipeline's ``Resize`` must do the same).
+        interpolation (str): ``'area'`` (default) or ``'bilinear'``, ``'bicubic'``,
+            ``'nearest'``.
+        frame_chunk (int): frames per MDG batch (bounds memory on long clips). Defaults
+            to 64.
+        data_preprocessor (dict, optional): defaults to MMEngine's
+            ``BaseDataPreprocessor`` (moves data to the device; frames stay uint8).
+    """
+
+    def __init__(self,
+                 mdcfm: dict,
+                 mdg: dict,
+                 head: dict,
+                 loss: dict = dict(type='OnsetLoss'),
+                 confidence_loss: Optional[dict] = dict(type='MaskedBCELoss', loss_weight=0.5),
+                 state_loss: Optional[dict] = dict(type='MaskedBCELoss', loss_weight=1.0),
+                 blood_loss: Optional[dict] = dict(type='MaskedBCELoss', loss_weight=1.0),
+                 frame_domains: Optional[dict] = None,
+                 window: int = 60,
+                 conf_thr: float = 0.5,
+                 input_size: Tuple[int, int] = (80, 68),
+                 interpolation: str = 'area',
+                 frame_chunk: int = 64,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if interpolation not in _INTERPOLATION:
+            raise ValueError(f'interpolation must be one of {sorted(_INTERPOLATION)}, got '
+                             f'{interpolation!r}')
+        self.mdcfm = MODELS.build(mdcfm)
+        self.mdg = MODELS.build(mdg)
+        self.state_fc = nn.Linear(self.mdg.out_channels, 1)
+        self.blood_conv = nn.Conv2d(self.mdg.map_channels, 1, 1)
+        self.head = MODELS.build(dict(head, in_channels=self.mdg.out_channels + 3))
+        if self.head.window != window:
+            raise ValueError(f'head.window={self.head.window} differs from window={window}')
+        self.loss_module = MODELS.build(loss)
+        self.confidence_loss = (None if confidence_loss is None else
+                                MODELS.build(confidence_loss))
+        self.state_loss = None if state_loss is None else MODELS.build(state_loss)
+        self.blood_loss = None if blood_loss is None else MODELS.build(blood_loss)
+        uses_flow = 'flow' in self.mdcfm.domains or 'flow' in self.mdg.domains
+        self.domains = FrameDomains(**dict(frame_domains or {}, compute_flow=uses_flow))
+        self.window = window
+        self.conf_thr = conf_thr
+        self.input_size = (int(input_size[0]), int(input_size[1]))
+        self.interpolation = interpolation
+        self.frame_chunk = frame_chunk
+        self._stream = None
+
+    # ------------------------------------------------------------------ per frame
+    def _domains_of_clip(self, frames: torch.Tensor) -> Tuple[Dict[str, torch.Tensor], List[bool]]:
+        """Domains ``(T, C, H, W)`` of a ``(T, 3, H, W)`` uint8 clip, and unusable flags."""
+        if frames.ndim != 4 or frames.shape[1] != 3 or frames.dtype != torch.uint8:
+            raise ValueError(f'a clip must be a (T, 3, H, W) uint8 tensor, got '
+                             f'{tuple(frames.shape)} {frames.dtype}')
+        h, w = frames.shape[-2:]
+        if (w, h) != self.input_size:
+            raise ValueError(f'frames are {w}x{h} but the detector runs at '
+                             f'{self.input_size[0]}x{self.input_size[1]}: the pipeline\'s '
+                             f'Resize scale must equal the model\'s input_size')
+        arrays = frames.permute(0, 2, 3, 1).cpu().numpy()
+        out: Dict[str, list] = {d: [] for d in DOMAINS}
+        unusable, prev_gray = [], None
+        for frame in arrays:
+            doms = self.domains(frame, prev_gray)
+            prev_gray = doms['gray']
+            unusable.append(doms['unusable'])
+            for d in DOMAINS:
+                out[d].append(doms[d])
+        device = self._device()
+        return {d: torch.from_numpy(np.stack(v)).to(device) for d, v in out.items()}, unusable
+
+    def _device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def _frame_feature(self, logits: torch.Tensor,
+                       mdg_feat: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The head's per-frame input and the bleeding-state logit ``(T,)``."""
+        state = self.state_fc(mdg_feat)
+        return torch.cat([mdg_feat, logits.sigmoid(), state.sigmoid()], dim=1), state[:, 0]
+
+    def extract_frame_features(self, frames: torch.Tensor) -> Dict[str, object]:
+        """Run MDCFM, the memory and MDG over a clip, once per frame.
+
+        Returns:
+            dict: ``feats`` ``(T, F)`` (MDG feature, the two confidences, the state),
+            ``conf_logits`` ``(T, 2)``, ``state_logits`` ``(T,)``, ``key_frames`` (per frame, the key frames it was
+            compared with) and ``unusable`` (per frame).
+        """
+        doms, unusable = self._domains_of_clip(frames)
+        t = frames.shape[0]
+        prev_idx = torch.clamp(torch.arange(t, device=doms['rgb'].device) - 1, min=0)
+        previous = {d: v[prev_idx] for d, v in doms.items()}
+        conf_logits = torch.cat([
+            self.mdcfm({d: v[s:s + self.frame_chunk] for d, v in doms.items()},
+                       {d: v[s:s + self.frame_chunk] for d, v in previous.items()})
+            for s in range(0, t, self.frame_chunk)
+        ])
+        confs = conf_logits.detach().sigmoid().cpu().tolist()
+        keys = select_key_frames(self.mdcfm.new_memory(), confs, unusable)
+        m = max(self.mdcfm.memory_size, 1)
+        index = torch.zeros(t, m, dtype=torch.long)
+        mask = torch.zeros(t, m, dtype=torch.bool)
+        for i, k in enumerate(keys):
+            index[i, :len(k)] = torch.tensor(k, dtype=torch.long)
+            mask[i, :len(k)] = True
+        index, mask = index.to(prev_idx.device), mask.to(prev_idx.device)
+        feats, maps = [], []
+        for s in range(0, t, self.frame_chunk):
+            sl = slice(s, s + self.frame_chunk)
+            memory = {d: v[index[sl]] for d, v in doms.items()}
+            feat, fused = self.mdg({d: v[sl] for d, v in doms.items()},
+                                   {d: v[sl] for d, v in previous.items()}, memory, mask[sl])
+            feats.append(feat)
+            maps.append(fused)
+        feats, state_logits = self._frame_feature(conf_logits, torch.cat(feats))
+        return dict(feats=feats, conf_logits=conf_logits, state_logits=state_logits,
+                    blood_logits=self.blood_conv(torch.cat(maps))[:, 0],
+                    key_frames=keys, unusable=unusable)
+
+    # ------------------------------------------------------------------ per window
+    def score_windows(self, feats: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """All windows of a clip at stride 1 (Eq. 2).
+
+        A clip shorter than ``N`` gives one window, its missing frames masked out.
+
+        Returns:
+            dict: ``starts`` ``(W,)``, ``valid_lens`` ``(W,)``, ``theta_logits`` and
+            ``conf_logits`` ``(W,)``.
+        """
+        t, n = feats.shape[0], self.window
+        if t == 0:
+            raise ValueError('an empty clip has no windows')
+        if t >= n:
+            windows = feats.unfold(0, n, 1).permute(0, 2, 1)  # W, N, F
+            padding = None
+            starts = torch.arange(t - n + 1)
+            valid = torch.full((t - n + 1, ), n)
+        else:
+            windows = torch.cat([feats, feats.new_zeros(n - t, feats.shape[1])]).unsqueeze(0)
+            padding = torch.arange(n, device=feats.device).unsqueeze(0) >= t
+            starts = torch.zeros(1, dtype=torch.long)
+            valid = torch.full((1, ), t)
+        thetas, confs = [], []
+        chunk = 256
+        for s in range(0, windows.shape[0], chunk):
+            pad = None if padding is None else padding[s:s + chunk]
+            theta, conf = self.head(windows[s:s + chunk], pad)
+            thetas.append(theta)
+            confs.append(conf)
+        return dict(starts=starts, valid_lens=valid, theta_logits=torch.cat(thetas),
+                    conf_logits=torch.cat(confs))
+
+    def onset_from_windows(self, starts: Sequence[int], thetas: Sequence[float],
+                           confs: Sequence[float],
+                           valid_lens: Sequence[int]) -> Tuple[Optional[int], Optional[int], float]:
+        """Eq. 2 and the alert: ``(onset, alert frame, onset window's confidence)``.
+
+        The alert frame is the last frame of the first confident window (when a streaming
+        detector would raise it); None and None when no window is confident."""
+        onset = alert = None
+        score = 0.0
+        for start, theta, conf, valid in zip(starts, thetas, confs, valid_lens):
+            if not conf > self.conf_thr:
+                continue
+            if alert is None:
+                alert = int(start) + int(valid) - 1
+            candidate = window_onset(start, theta, valid, self.window)
+            if onset is None or candidate < onset:
+                onset, score = candidate, float(conf)
+        return onset, alert, score
+
+    # ------------------------------------------------------------------ runner API
+    def forward(self,
+                inputs: Union[torch.Tensor, List[torch.Tensor]],
+                data_samples: Optional[List[BleedDataSample]] = None,
+                mode: str = 'tensor'):
+        clips = list(inputs) if not isinstance(inputs, torch.Tensor) or inputs.ndim == 5 \
+            else [inputs]
+        if mode == 'loss':
+            return self.loss(clips, data_samples)
+        if mode == 'predict':
+            return self.predict(clips, data_samples)
+        if mode == 'tensor':
+            return [self.score_windows(self.extract_frame_features(c)['feats']) for c in clips]
+        raise RuntimeError(f'Invalid mode "{mode}"')
+
+    def loss(self, clips: List[torch.Tensor],
+             data_samples: List[BleedDataSample]) -> Dict[str, torch.Tensor]:
+        """Eq. 4 over every window of every clip segment, plus the per-frame losses."""
+        thetas, confs, has_onset, gt_theta = [], [], [], []
+        conf_logits, conf_targets, state_logits, state_targets = [], [], [], []
+        blood_logits, blood_targets = [], []
+        for clip, sample in zip(clips, data_samples):
+            out = self.extract_frame_features(clip)
+            windows = self.score_windows(out['feats'])
+            start = int(sample.metainfo.get('window_start', 0))
+            onset = int(sample.gt_onset) - start if int(sample.gt_onset) >= 0 else -1
+            starts, valid = windows['starts'], windows['valid_lens']
+            inside = (onset >= starts) & (onset < starts + valid) if onset >= 0 else \
+                torch.zeros_like(starts, dtype=torch.bool)
+            thetas.append(windows['theta_logits'])
+            confs.append(windows['conf_logits'])
+            has_onset.append(inside.to(clip.device))
+            gt_theta.append(((onset - starts).float() / self.window).to(clip.device))
+            frames = torch.arange(clip.shape[0], dtype=torch.float32)
+            state_logits.append(out['state_logits'])
+            state_targets.append((frames >= onset).float() if onset >= 0 else
+                                 torch.zeros_like(frames))
+            masks = sample.get('gt_blood_masks', None)
+            if self.blood_loss is not None and masks is not None:
+                logits = out['blood_logits']
+                masks = torch.as_tensor(np.asarray(masks), dtype=torch.float32)
+                blood_logits.append(logits)
+                blood_targets.append(F.adaptive_avg_pool2d(masks, logits.shape[-2:])[:, 0])
+            if self.confidence_loss is not None:
+                target = sample.get('gt_frame_changes', None)
+                if target is not None:
+                    conf_logits.append(out['conf_logits'])
+                    conf_targets.append(torch.as_tensor(np.asarray(target),
+                                                         dtype=torch.float32))
+        losses = self.loss_module(torch.cat(thetas), torch.cat(confs), torch.cat(has_onset),
+                                  torch.cat(gt_theta))
+        if self.confidence_loss is not None and conf_logits:
+            losses['loss_memory_conf'] = self.confidence_loss(
+                torch.cat(conf_logits), torch.cat(conf_targets).to(conf_logits[0].device))
+        if blood_logits:
+            losses['loss_blood_map'] = self.blood_loss(
+                torch.cat(blood_logits), torch.cat(blood_targets).to(blood_logits[0].device))
+        elif self.blood_loss is not None:  # no masks in this batch: keep DDP's graph whole
+            losses['loss_blood_map'] = self.blood_conv.weight.sum() * 0.0
+        if self.state_loss is not None:
+            losses['loss_bleeding_state'] = self.state_loss(
+                torch.cat(state_logits), torch.cat(state_targets).to(state_logits[0].device))
+        return losses
+
+    def predict(self, clips: List[torch.Tensor],
+                data_samples: List[BleedDataSample]) -> List[BleedDataSample]:
+        """Onset, alert frame and window outputs of each clip, in absolute frames."""
+        for clip, sample in zip(clips, data_samples):
+            out = self.extract_frame_features(clip)
+            windows = self.score_windows(out['feats'])
+            first = int(sample.metainfo.get('window_start', 0))
+            thetas = windows['theta_logits'].sigmoid().tolist()
+            confs = windows['conf_logits'].sigmoid().tolist()
+            starts = (windows['starts'] + first).tolist()
+            valid = windows['valid_lens'].tolist()
+            onset, alert, score = self.onset_from_windows(starts, thetas, confs, valid)
+            sample.pred_onset = -1 if onset is None else onset
+            sample.pred_alert_frame = -1 if alert is None else alert
+            sample.pred_score = score
+            sample.pred_window_confidence = np.asarray(confs, dtype=np.float32)
+            sample.pred_window_theta = np.asarray(thetas, dtype=np.float32)
+            sample.pred_frame_changes = out['conf_logits'].sigmoid().cpu().numpy()
+            sample.pred_bleeding_state = out['state_logits'].sigmoid().cpu().numpy()
+            sample.num_unusable_frames = int(sum(out['unusable']))
+        return data_samples
+
+    # ------------------------------------------------------------------ streaming
+    def init(self) -> None:
+        """Start a new stream: empty memory, empty ring buffer, no alert."""
+        self.eval()
+        self._stream = dict(
+            frame=-1, shape=None, prev=None, prev_unusable=False,
+            memory=self.mdcfm.new_memory(), feats=deque(maxlen=self.window),
+            onset=None, alert=None, score=0.0)
+
+    def _prepare(self, frame: np.ndarray) -> np.ndarray:
+        frame = np.asarray(frame)
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise ValueError(f'frame {self._stream["frame"] + 1}: expected an (H, W, 3) '
+                             f'uint8 BGR image, got {frame.shape} {frame.dtype}')
+        shape = frame.shape[:2]
+        if self._stream['shape'] is None:
+            self._stream['shape'] = shape
+        elif shape != self._stream['shape']:
+            first = self._stream['shape']
+            raise ValueError(f'frame {self._stream["frame"] + 1} is {shape[1]}x{shape[0]} '
+                             f'but the stream started at {first[1]}x{first[0]}; call init() '
+                             f'to start a new stream')
+        if (shape[1], shape[0]) != self.input_size:
+            frame = cv2.resize(frame, self.input_size,
+                               interpolation=_INTERPOLATION[self.interpolation])
+        return frame
+
+    @torch.no_grad()
+    def step(self, frame: np.ndarray) -> OnsetStreamStatus:
+        """Process the next frame, ``(H, W, 3)`` BGR uint8 at any resolution (resized to
+        ``input_size`` here, as the test pipeline does)."""
+        if self._stream is None:
+            raise RuntimeError('call init() before step()')
+        st = self._stream
+        frame = self._prepare(frame)
+        t = st['frame'] + 1
+        doms = self.domains(frame, None if st['prev'] is None else st['prev']['gray'])
+        device = self._device()
+        current = {d: torch.from_numpy(doms[d]).unsqueeze(0).to(device) for d in DOMAINS}
+        previous = current if st['prev'] is None else st['prev']['tensors']
+        logits = self.mdcfm(current, previous)
+        memory = st['memory']
+        m = max(self.mdcfm.memory_size, 1)
+        mask = torch.zeros(1, m, dtype=torch.bool, device=device)
+        mask[0, :len(memory.frames)] = True
+        mem = {}
+        for d in DOMAINS:
+            slots = [p[d] for p in memory.payloads] + [current[d]] * (m - len(memory.payloads))
+            mem[d] = torch.stack(slots[:m], dim=1)
+        feat, _ = self._frame_feature(logits, self.mdg(current, previous, mem, mask)[0])
+        conf = logits.sigmoid()[0].tolist()
+        unusable = {t: doms['unusable'], t - 1: st['prev_unusable']}
+        payload = current if t == 0 else previous
+        update_memory(memory, t, conf, unusable, payload)
+        st['feats'].append(feat[0])
+        st.update(frame=t, prev=dict(gray=doms['gray'], tensors=current),
+                  prev_unusable=doms['unusable'])
+        status = OnsetStreamStatus(frame=t, color_change=conf[0], motion_change=conf[1],
+                                   unusable=doms['unusable'])
+        if len(st['feats']) == self.window:
+            windows = self.score_windows(torch.stack(list(st['feats'])))
+            start = t - self.window + 1
+            status.window_confidence = float(windows['conf_logits'].sigmoid()[0])
+            self._consider(start, float(windows['theta_logits'].sigmoid()[0]),
+                           status.window_confidence, self.window, status)
+        return self._fill(status, next_start=t - self.window + 2)
+
+    def _consider(self, start: int, theta: float, conf: float, valid: int,
+                  status: OnsetStreamStatus) -> None:
+        st = self._stream
+        if not conf > self.conf_thr:
+            return
+        if st['alert'] is None:
+            st['alert'] = st['frame']
+            status.new_alert = True
+        candidate = window_onset(start, theta, valid, self.window)
+        if st['onset'] is None or candidate < st['onset']:
+            st['onset'], st['score'] = candidate, conf
+
+    def _fill(self, status: OnsetStreamStatus, next_start: int) -> OnsetStreamStatus:
+        st = self._stream
+        status.alert = st['alert'] is not None
+        status.onset = st['onset']
+        status.onset_final = st['onset'] is not None and next_start > st['onset']
+        status.key_frames = list(st['memory'].frames)
+        return status
+
+    @torch.no_grad()
+    def finish(self) -> OnsetStreamStatus:
+        """End the stream. A stream shorter than ``N`` frames is scored as one window with
+        its missing frames masked out (as offline); a longer one has had every window
+        scored already. The returned onset is final (None: no bleeding found)."""
+        if self._stream is None:
+            raise RuntimeError('call init() before finish()')
+        st = self._stream
+        status = OnsetStreamStatus(frame=st['frame'])
+        n_seen = len(st['feats'])
+        if 0 < n_seen < self.window:
+            windows = self.score_windows(torch.stack(list(st['feats'])))
+            status.window_confidence = float(windows['conf_logits'].sigmoid()[0])
+            self._consider(0, float(windows['theta_logits'].sigmoid()[0]),
+                           status.window_confidence, n_seen, status)
+        status = self._fill(status, next_start=math.inf)
+        return status
+
+    @property
+    def stream_alert_frame(self) -> Optional[int]:
+        """Frame at which the current stream's alert was raised (None: not yet)."""
+        return None if self._stream is None else self._stream['alert']

@@ -1,0 +1,4 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+from .mdg import MDG
+
+__all__ = ['MDG']

@@ -1,0 +1,182 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""BleedOnsetDetector: streaming equals offline, bad input, learning a toy task."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from mmbleed.models.detectors.onset_detector import window_onset
+from mmbleed.evaluation.functional import earliest_onset_from_windows, onset_accuracy
+from mmbleed.registry import MODELS
+from mmbleed.utils import register_all_modules
+from onset_helpers import SIZE, clip_inputs, tiny_detector_cfg, toy_clip
+
+register_all_modules()
+
+
+def build(seed=0, **overrides):
+    torch.manual_seed(seed)
+    model = MODELS.build(tiny_detector_cfg(**overrides))
+    model.eval()
+    return model
+
+
+def offline(model, frames, onset=None):
+    inputs, sample = clip_inputs(frames, onset)
+    with torch.no_grad():
+        return model([inputs], [sample], mode='predict')[0]
+
+
+def stream(model, frames):
+    model.init()
+    statuses = [model.step(f) for f in frames]
+    return statuses, model.finish()
+
+
+def test_window_onset_matches_metric_rule():
+    for start, theta, valid in [(0, 0.0, 20), (5, 0.999, 20), (5, 1.0, 20), (3, 0.5, 7),
+                                (10, 0.35, 20)]:
+        expected = earliest_onset_from_windows([start], [theta], [1.0], window=20,
+                                               valid_lens=[valid])
+        assert window_onset(start, theta, valid, 20) == expected
+
+
+@pytest.mark.parametrize('num_frames', [57, 12])  # longer and shorter than N = 20
+def test_streaming_equals_offline(num_frames):
+    frames = toy_clip(num_frames, onset=min(30, num_frames // 2), seed=1)
+    model = build()
+    # random weights give confidences near 0.5: a threshold between them makes some
+    # windows confident, so the alert and the onset are exercised
+    first = offline(model, frames)
+    model.conf_thr = float(np.median(first.pred_window_confidence))
+    result = offline(model, frames)
+    statuses, final = stream(model, frames)
+    assert final.onset_final
+    expected = None if result.pred_onset < 0 else result.pred_onset
+    assert final.onset == expected
+    alert = next((s.frame for s in statuses if s.new_alert), None)
+    if alert is None and final.new_alert:
+        alert = final.frame
+    assert (alert if alert is not None else -1) == result.pred_alert_frame
+    if num_frames >= model.window:
+        confs = [s.window_confidence for s in statuses if s.window_confidence is not None]
+        np.testing.assert_allclose(confs, result.pred_window_confidence, atol=1e-5)
+        assert expected is not None  # the median threshold leaves confident windows
+    # the onset only ever moves earlier, and is final once no later window can change it
+    named = [s.onset for s in statuses if s.onset is not None]
+    assert named == sorted(named, reverse=True)
+    for s in statuses:
+        if s.onset_final:
+            assert s.onset == final.onset
+
+
+def test_streaming_memory_matches_offline_key_frames():
+    frames = toy_clip(50, onset=35, seed=2)
+    model = build()
+    inputs, _ = clip_inputs(frames, 35)
+    with torch.no_grad():
+        keys = model.extract_frame_features(inputs)['key_frames']
+    statuses, _ = stream(model, frames)
+    # status.key_frames is the memory after frame t, i.e. what frame t + 1 is compared with
+    assert [s.key_frames for s in statuses[:-1]] == keys[1:]
+    assert max(len(k) for k in keys) <= model.mdcfm.memory_size
+
+
+def test_stream_shorter_than_window_and_empty_stream():
+    model = build()
+    model.conf_thr = 0.0  # every window is confident
+    frames = toy_clip(7, onset=None, seed=3)
+    statuses, final = stream(model, frames)
+    assert all(not s.alert and s.window_confidence is None for s in statuses)
+    # the one padded window is scored at the end, its onset kept inside the 7 real frames
+    assert final.alert and final.new_alert and final.onset is not None
+    assert 0 <= final.onset <= 6 and final.onset == offline(model, frames).pred_onset
+    model.init()
+    empty = model.finish()
+    assert empty.onset is None and not empty.alert
+
+
+def test_stream_resizes_original_frames_like_the_pipeline():
+    import cv2
+    frames = toy_clip(25, onset=10, seed=4, size=(80, 68))
+    model = build()
+    small = np.stack([cv2.resize(f, SIZE, interpolation=cv2.INTER_AREA) for f in frames])
+    result = offline(model, small)
+    statuses, _ = stream(model, frames)
+    confs = [s.window_confidence for s in statuses if s.window_confidence is not None]
+    np.testing.assert_allclose(confs, result.pred_window_confidence, atol=1e-5)
+
+
+def test_bad_stream_input_gets_one_clear_line():
+    model = build()
+    with pytest.raises(RuntimeError, match='init'):
+        model.step(np.zeros((34, 40, 3), np.uint8))
+    model.init()
+    model.step(toy_clip(1, None)[0])
+    with pytest.raises(ValueError, match=r'frame 1 is 50x30 but the stream started at 40x34'):
+        model.step(np.zeros((30, 50, 3), np.uint8))
+    with pytest.raises(ValueError, match='uint8 BGR'):
+        model.step(np.zeros((34, 40), np.float32))
+
+
+def test_offline_rejects_frames_at_another_size():
+    model = build()
+    frames = toy_clip(5, None, size=(48, 40))
+    with pytest.raises(ValueError, match='Resize scale must equal'):
+        offline(model, frames)
+
+
+def test_black_and_saturated_frames_never_enter_the_memory():
+    frames = toy_clip(40, onset=None, seed=5)
+    frames[10:14] = 0  # light off
+    frames[20:23] = 255  # blinding glare
+    model = build()
+    model.mdcfm.alpha = model.mdcfm.gamma = 1.01  # every usable frame is clean
+    inputs, _ = clip_inputs(frames, None)
+    with torch.no_grad():
+        out = model.extract_frame_features(inputs)
+    bad = set(range(10, 14)) | set(range(20, 23))
+    assert [i for i, u in enumerate(out['unusable']) if u] == sorted(bad)
+    assert not bad & {k for keys in out['key_frames'] for k in keys}
+    assert torch.isfinite(out['feats']).all()
+    assert len(out['key_frames'][-1]) == model.mdcfm.memory_size  # clean frames were kept
+    statuses, _ = stream(model, frames)
+    assert [s.frame for s in statuses if s.unusable] == sorted(bad)
+
+
+def test_no_memory_ablation_keeps_no_key_frames():
+    model = build(mdcfm=dict(type='mmbleed.MDCFM', feat_channels=(4, 8, 8), memory_size=0),
+                  mdg=dict(type='mmbleed.MDG', feat_channels=(4, 8, 8), out_channels=16,
+                           use_memory=False))
+    frames = toy_clip(30, onset=12, seed=6)
+    result = offline(model, frames)
+    statuses, final = stream(model, frames)
+    assert all(s.key_frames == [] for s in statuses)
+    assert final.onset == (None if result.pred_onset < 0 else result.pred_onset)
+
+
+def test_learns_toy_onsets_better_than_a_constant():
+    """Trained for a few dozen steps, the detector beats the constant-onset rule."""
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_detector_cfg())
+    optim = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    rng = np.random.default_rng(0)
+    train = [(toy_clip(45, int(o), seed=100 + i), int(o))
+             for i, o in enumerate(rng.integers(12, 33, size=16))]
+    model.train()
+    for step in range(60):
+        frames, onset = train[step % len(train)]
+        inputs, sample = clip_inputs(frames, onset)
+        losses = model([inputs], [sample], mode='loss')
+        optim.zero_grad()
+        sum(losses.values()).backward()
+        optim.step()
+    model.eval()
+    onsets = rng.integers(12, 33, size=12)
+    preds = [offline(model, toy_clip(45, int(o), seed=500 + i), int(o)).pred_onset
+             for i, o in enumerate(onsets)]
+    learned = onset_accuracy(preds, list(onsets), ks=(2, 4))
+    constant = onset_accuracy([22] * len(onsets), list(onsets), ks=(2, 4))
+    assert learned['Acc@4'] > constant['Acc@4'] + 0.25, (preds, list(onsets))
+    assert not math.isnan(learned['MAE']) and learned['MAE'] < 6
