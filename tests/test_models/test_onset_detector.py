@@ -1,13 +1,10 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """BleedOnsetDetector: streaming equals offline, bad input, learning a toy task."""
-import math
-
 import numpy as np
 import pytest
 import torch
 
-from mmbleed.models.detectors.onset_detector import window_onset
-from mmbleed.evaluation.functional import earliest_onset_from_windows, onset_accuracy
+from mmbleed.evaluation.functional import onset_accuracy, window_onset
 from mmbleed.registry import MODELS
 from mmbleed.utils import register_all_modules
 from onset_helpers import SIZE, clip_inputs, tiny_detector_cfg, toy_clip
@@ -34,12 +31,13 @@ def stream(model, frames):
     return statuses, model.finish()
 
 
-def test_window_onset_matches_metric_rule():
-    for start, theta, valid in [(0, 0.0, 20), (5, 0.999, 20), (5, 1.0, 20), (3, 0.5, 7),
-                                (10, 0.35, 20)]:
-        expected = earliest_onset_from_windows([start], [theta], [1.0], window=20,
-                                               valid_lens=[valid])
-        assert window_onset(start, theta, valid, 20) == expected
+def test_window_onset_by_hand():
+    assert window_onset(10, 0.35, 20, 20) == 17
+    assert window_onset(0, 0.15, 20, 20) == 3  # 0.15 * 20 = 3.0000000000000004
+    assert window_onset(0, 3 / 20, 20, 20) == 3  # float32-style θ = k / N still gives k
+    assert window_onset(5, 1.0, 20, 20) == 24  # θ = 1 stays on the window's last frame
+    assert window_onset(3, 0.5, 7, 20) == 9  # a padded window: its last real frame
+    assert window_onset(3, -0.2, 20, 20) == 3
 
 
 @pytest.mark.parametrize('num_frames', [57, 12])  # longer and shorter than N = 20
@@ -61,7 +59,7 @@ def test_streaming_equals_offline(num_frames):
     assert (alert if alert is not None else -1) == result.pred_alert_frame
     if num_frames >= model.window:
         confs = [s.window_confidence for s in statuses if s.window_confidence is not None]
-        np.testing.assert_allclose(confs, result.pred_window_confidence, atol=1e-5)
+        np.testing.assert_allclose(confs, result.pred_window_confidence, atol=1e-4)
         assert expected is not None  # the median threshold leaves confident windows
     # the onset only ever moves earlier, and is final once no later window can change it
     named = [s.onset for s in statuses if s.onset is not None]
@@ -105,7 +103,7 @@ def test_stream_resizes_original_frames_like_the_pipeline():
     result = offline(model, small)
     statuses, _ = stream(model, frames)
     confs = [s.window_confidence for s in statuses if s.window_confidence is not None]
-    np.testing.assert_allclose(confs, result.pred_window_confidence, atol=1e-5)
+    np.testing.assert_allclose(confs, result.pred_window_confidence, atol=1e-4)
 
 
 def test_bad_stream_input_gets_one_clear_line():
@@ -157,7 +155,8 @@ def test_no_memory_ablation_keeps_no_key_frames():
 
 
 def test_learns_toy_onsets_better_than_a_constant():
-    """Trained for a few dozen steps, the detector beats the constant-onset rule."""
+    """Trained for 160 steps (about 10 s), the detector finds a growing red pool's onset
+    within 2 frames, far better than the constant-onset rule."""
     torch.manual_seed(0)
     model = MODELS.build(tiny_detector_cfg())
     optim = torch.optim.AdamW(model.parameters(), lr=3e-3)
@@ -165,7 +164,7 @@ def test_learns_toy_onsets_better_than_a_constant():
     train = [(toy_clip(45, int(o), seed=100 + i), int(o))
              for i, o in enumerate(rng.integers(12, 33, size=16))]
     model.train()
-    for step in range(60):
+    for step in range(160):
         frames, onset = train[step % len(train)]
         inputs, sample = clip_inputs(frames, onset)
         losses = model([inputs], [sample], mode='loss')
@@ -178,5 +177,6 @@ def test_learns_toy_onsets_better_than_a_constant():
              for i, o in enumerate(onsets)]
     learned = onset_accuracy(preds, list(onsets), ks=(2, 4))
     constant = onset_accuracy([22] * len(onsets), list(onsets), ks=(2, 4))
-    assert learned['Acc@4'] > constant['Acc@4'] + 0.25, (preds, list(onsets))
-    assert not math.isnan(learned['MAE']) and learned['MAE'] < 6
+    assert learned['Acc@2'] >= 0.75 and learned['Acc@2'] > constant['Acc@2'] + 0.4, (
+        preds, list(onsets))
+    assert learned['num_missed'] == 0 and learned['MAE'] < 2

@@ -6,7 +6,7 @@ dataset_type = 'OnsetDataset'
 data_root = 'data/synthetic_esd/detection/'
 
 window = 60
-input_size = (160, 136)  # (w, h) of the model input: half the 320x272 frames
+input_size = (80, 68)  # (w, h) of the model input: a quarter of the 320x272 frames
 interpolation = 'area'
 
 train_pipeline = [

@@ -84,6 +84,14 @@ def onset_accuracy(pred: Sequence[Optional[int]],
     return results
 
 
+def window_onset(start: int, theta: float, valid_len: int, window: int) -> int:
+    """One window's onset candidate of Eq. 2, ``start + ⌊θ·N⌋``, with the guards of
+    :func:`earliest_onset_from_windows` (θ clipped to ``[0, 1]``, the offset kept inside the
+    window's real frames, ``1e-6`` tolerance before the floor)."""
+    offset = math.floor(min(max(float(theta), 0.0), 1.0) * window + 1e-6)
+    return int(start) + min(offset, max(1, min(int(valid_len), window)) - 1)
+
+
 def earliest_onset_from_windows(starts: Sequence[int],
                                 thetas: Sequence[float],
                                 confidences: Sequence[float],
@@ -130,8 +138,7 @@ def earliest_onset_from_windows(starts: Sequence[int],
             raise ValueError('NaN in window predictions')
         if not conf > conf_thr:
             continue
-        offset = math.floor(min(max(theta, 0.0), 1.0) * window + 1e-6)
-        candidate = int(start) + min(offset, max(1, min(int(valid), window)) - 1)
+        candidate = window_onset(start, theta, valid, window)
         if onset is None or candidate < onset:
             onset = candidate
     return onset

@@ -32,7 +32,7 @@ minus the true onset.
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -41,6 +41,8 @@ from mmengine.model import BaseModel
 from torch import nn
 from torch.nn import functional as F
 
+from mmbleed.evaluation.functional import (earliest_onset_from_windows,
+                                           first_alert_from_windows, window_onset)
 from mmbleed.registry import MODELS
 from mmbleed.structures import BleedDataSample
 from ..memory.frame_domains import DOMAINS, FrameDomains
@@ -48,13 +50,6 @@ from ..memory.mdcfm import select_key_frames, update_memory
 
 _INTERPOLATION = dict(bilinear=cv2.INTER_LINEAR, area=cv2.INTER_AREA,
                       nearest=cv2.INTER_NEAREST, bicubic=cv2.INTER_CUBIC)
-
-
-def window_onset(start: int, theta: float, valid_len: int, window: int) -> int:
-    """Eq. 2's candidate of one window: ``start + ⌊θN⌋``, kept inside the window's real
-    frames (as :func:`mmbleed.evaluation.functional.earliest_onset_from_windows`)."""
-    offset = math.floor(min(max(theta, 0.0), 1.0) * window + 1e-6)
-    return int(start) + min(offset, max(1, min(int(valid_len), window)) - 1)
 
 
 @dataclass
@@ -266,25 +261,6 @@ class BleedOnsetDetector(BaseModel):
         return dict(starts=starts, valid_lens=valid, theta_logits=torch.cat(thetas),
                     conf_logits=torch.cat(confs))
 
-    def onset_from_windows(self, starts: Sequence[int], thetas: Sequence[float],
-                           confs: Sequence[float],
-                           valid_lens: Sequence[int]) -> Tuple[Optional[int], Optional[int], float]:
-        """Eq. 2 and the alert: ``(onset, alert frame, onset window's confidence)``.
-
-        The alert frame is the last frame of the first confident window (when a streaming
-        detector would raise it); None and None when no window is confident."""
-        onset = alert = None
-        score = 0.0
-        for start, theta, conf, valid in zip(starts, thetas, confs, valid_lens):
-            if not conf > self.conf_thr:
-                continue
-            if alert is None:
-                alert = int(start) + int(valid) - 1
-            candidate = window_onset(start, theta, valid, self.window)
-            if onset is None or candidate < onset:
-                onset, score = candidate, float(conf)
-        return onset, alert, score
-
     # ------------------------------------------------------------------ runner API
     def forward(self,
                 inputs: Union[torch.Tensor, List[torch.Tensor]],
@@ -360,10 +336,12 @@ class BleedOnsetDetector(BaseModel):
             confs = windows['conf_logits'].sigmoid().tolist()
             starts = (windows['starts'] + first).tolist()
             valid = windows['valid_lens'].tolist()
-            onset, alert, score = self.onset_from_windows(starts, thetas, confs, valid)
+            onset = earliest_onset_from_windows(starts, thetas, confs, self.window,
+                                                self.conf_thr, valid)
+            alert = first_alert_from_windows(starts, confs, self.conf_thr, valid, self.window)
             sample.pred_onset = -1 if onset is None else onset
             sample.pred_alert_frame = -1 if alert is None else alert
-            sample.pred_score = score
+            sample.pred_score = max(confs)  # the most confident window's confidence
             sample.pred_window_confidence = np.asarray(confs, dtype=np.float32)
             sample.pred_window_theta = np.asarray(thetas, dtype=np.float32)
             sample.pred_frame_changes = out['conf_logits'].sigmoid().cpu().numpy()
@@ -474,6 +452,7 @@ class BleedOnsetDetector(BaseModel):
             self._consider(0, float(windows['theta_logits'].sigmoid()[0]),
                            status.window_confidence, n_seen, status)
         status = self._fill(status, next_start=math.inf)
+        status.onset_final = True  # no window is still to come, also when none fired
         return status
 
     @property

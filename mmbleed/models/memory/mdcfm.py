@@ -131,7 +131,9 @@ class MDCFM(BaseModule):
         stem_stride (int): stride of the first conv layer (its kernel is 3 for stride 2,
             else ``stem_stride``: a patch embedding); the other two have stride 2. 4 lets a
             twice larger input cost about as much as stride 2 does. Defaults to 2.
-        norm_cfg (dict): normalisation of the conv layers. Defaults to BN.
+        norm_cfg (dict): normalisation of the conv layers. Defaults to GroupNorm with 4
+            groups: a training batch is the frames of one or two clips, so batch statistics
+            (BN) differ from the running ones used at test time and streaming.
     """
 
     def __init__(self,
@@ -142,7 +144,7 @@ class MDCFM(BaseModule):
                  alpha: float = 0.5,
                  gamma: float = 0.5,
                  stem_stride: int = 2,
-                 norm_cfg: dict = dict(type='BN'),
+                 norm_cfg: dict = dict(type='GN', num_groups=4),
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(feat_channels) != 3:
