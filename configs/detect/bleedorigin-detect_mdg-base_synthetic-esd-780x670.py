@@ -11,7 +11,8 @@ train_pipeline = [
     dict(type='LoadFrames'),
     dict(type='Resize', scale=input_size, interpolation=interpolation),
     dict(type='LoadOnsetFrameTargets'),
-    dict(type='PackBleedInputs', pack_frames=True, gt_keys=('gt_onset', 'gt_frame_changes', 'gt_blood_masks')),
+    dict(type='PackBleedInputs', pack_frames=True,
+         gt_keys=('gt_onset', 'gt_frame_changes', 'gt_blood_masks')),
 ]
 test_pipeline = [
     dict(type='LoadFrames'),

@@ -118,11 +118,13 @@ def test_bad_stream_input_gets_one_clear_line():
         model.step(np.zeros((34, 40), np.float32))
 
 
-def test_offline_rejects_frames_at_another_size():
+def test_offline_rejects_frames_at_another_size_and_empty_clips():
     model = build()
     frames = toy_clip(5, None, size=(48, 40))
     with pytest.raises(ValueError, match='Resize scale must equal'):
         offline(model, frames)
+    with pytest.raises(ValueError, match='empty clip'):
+        offline(model, toy_clip(1, None)[:0])
 
 
 def test_black_and_saturated_frames_never_enter_the_memory():

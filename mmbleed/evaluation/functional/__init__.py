@@ -10,6 +10,6 @@ from .point import (error_rates, occlusion_accuracy, pck, point_errors,
 __all__ = [
     'BREAKDOWN_AXES', 'breakdown', 'breakdown_report', 'breakdown_table',
     'breakdown_table_rows', 'sample_groups',
-    'alert_statistics', 'earliest_onset_from_windows', 'first_alert_from_windows', 'is_no_onset', 'onset_accuracy', 'window_onset', 'error_rates',
-    'occlusion_accuracy', 'pck', 'point_errors', 'tapvid_delta_avg'
+    'alert_statistics', 'earliest_onset_from_windows', 'first_alert_from_windows',
+    'is_no_onset', 'onset_accuracy', 'window_onset', 'error_rates', 'occlusion_accuracy', 'pck', 'point_errors', 'tapvid_delta_avg'
 ]

@@ -4,4 +4,7 @@ from .onset_detector import BleedOnsetDetector, OnsetStreamStatus
 from .point_conversion import input_to_original
 from .red_mask_localizer import RedMaskLocalizer
 
-__all__ = ['BleedOnsetDetector', 'OnsetStreamStatus', 'HeatmapPointRegressor', 'RedMaskLocalizer', 'input_to_original']
+__all__ = [
+    'BleedOnsetDetector', 'OnsetStreamStatus', 'HeatmapPointRegressor', 'RedMaskLocalizer',
+    'input_to_original'
+]

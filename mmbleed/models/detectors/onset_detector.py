@@ -158,11 +158,14 @@ class BleedOnsetDetector(BaseModel):
         self._stream = None
 
     # ------------------------------------------------------------------ per frame
-    def _domains_of_clip(self, frames: torch.Tensor) -> Tuple[Dict[str, torch.Tensor], List[bool]]:
+    def _domains_of_clip(
+            self, frames: torch.Tensor) -> Tuple[Dict[str, torch.Tensor], List[bool]]:
         """Domains ``(T, C, H, W)`` of a ``(T, 3, H, W)`` uint8 clip, and unusable flags."""
         if frames.ndim != 4 or frames.shape[1] != 3 or frames.dtype != torch.uint8:
             raise ValueError(f'a clip must be a (T, 3, H, W) uint8 tensor, got '
                              f'{tuple(frames.shape)} {frames.dtype}')
+        if frames.shape[0] == 0:
+            raise ValueError('an empty clip (0 frames) has no onset to find')
         h, w = frames.shape[-2:]
         if (w, h) != self.input_size:
             raise ValueError(f'frames are {w}x{h} but the detector runs at '
@@ -194,8 +197,9 @@ class BleedOnsetDetector(BaseModel):
 
         Returns:
             dict: ``feats`` ``(T, F)`` (MDG feature, the two confidences, the state),
-            ``conf_logits`` ``(T, 2)``, ``state_logits`` ``(T,)``, ``key_frames`` (per frame, the key frames it was
-            compared with) and ``unusable`` (per frame).
+            ``conf_logits`` ``(T, 2)``, ``state_logits`` ``(T,)``, ``blood_logits``
+            ``(T, h, w)``, ``key_frames`` (per frame, the key frames it was compared with)
+            and ``unusable`` (per frame).
         """
         doms, unusable = self._domains_of_clip(frames)
         t = frames.shape[0]
