@@ -3,6 +3,7 @@
 # of N = 60 frames. Trains in about 20 minutes on 2 cores on the small synthetic ESD data.
 _base_ = [
     '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_cpu_small.py',
     '../_base_/datasets/synthetic_esd_onset_clip.py',
 ]
 
@@ -26,14 +27,10 @@ model = dict(
     confidence_loss=dict(type='MaskedBCELoss', loss_weight=0.5),
     state_loss=dict(type='MaskedBCELoss', loss_weight=1.0))
 
+# the CPU schedule, longer, at half its learning rate, with a longer warm-up
 max_epochs = 20
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
-    clip_grad=dict(max_norm=5.0))
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=30),
     dict(type='CosineAnnealingLR', by_epoch=True, begin=0, T_max=max_epochs, eta_min=1e-5),

@@ -27,7 +27,6 @@ import json
 import os
 import os.path as osp
 import sys
-import tempfile
 import time
 from typing import Dict, List
 
@@ -39,6 +38,7 @@ from mmengine.runner import load_checkpoint
 from mmengine.utils import ProgressBar
 
 from mmbleed.datasets import ClipReader
+from mmbleed.datasets.raw_layout import atomic_write_bytes
 from mmbleed.evaluation.functional import alert_statistics, onset_accuracy
 from mmbleed.registry import DATASETS, MODELS
 from mmbleed.utils import register_all_modules
@@ -76,15 +76,6 @@ def stream_clip(model, video: str, frame_dir: str, num_frames: int) -> Dict:
     if final.new_alert:
         alert = final.frame
     return dict(onset=final.onset, alert=alert, latencies=latencies)
-
-
-def write_json(path: str, data: dict) -> None:
-    """Write ``data`` as JSON atomically (a temporary file renamed over ``path``)."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(osp.abspath(path)), suffix='.tmp')
-    with os.fdopen(fd, 'w') as f:
-        json.dump(data, f, indent=1)
-    os.replace(tmp, path)
 
 
 def main(argv=None) -> int:
@@ -147,10 +138,11 @@ def main(argv=None) -> int:
           f'p95 {speed["p95_ms"]:.1f} ms, max {speed["max_ms"]:.1f} ms '
           f'({1000.0 / speed["mean_ms"]:.0f} frames/s)')
     if args.out_json:
-        write_json(args.out_json, dict(config=args.config, checkpoint=args.checkpoint,
-                                       command=' '.join(['python'] + sys.argv),
-                                       clips=clips, mismatched=mismatched, scores=scores,
-                                       latency=speed))
+        os.makedirs(osp.dirname(osp.abspath(args.out_json)), exist_ok=True)
+        report = dict(config=args.config, checkpoint=args.checkpoint,
+                      command=' '.join(['python'] + sys.argv), clips=clips,
+                      mismatched=mismatched, scores=scores, latency=speed)
+        atomic_write_bytes(args.out_json, json.dumps(report, indent=1).encode('utf-8'))
     return 1 if mismatched else 0
 
 

@@ -10,6 +10,11 @@ from typing import Dict
 import numpy as np
 
 
+def unpack_blood_mask(packed: np.ndarray, width: int) -> np.ndarray:
+    """Bit-packed blood masks ``(..., H, ceil(W/8))`` uint8 → ``(..., H, W)`` bool."""
+    return np.unpackbits(packed, axis=-1, count=int(width)).astype(bool)
+
+
 def load_dense_gt(path: str) -> Dict[str, np.ndarray]:
     """All arrays of a ``dense_gt`` file, the blood mask unpacked to ``(T, H, W)`` bool.
 
@@ -19,9 +24,7 @@ def load_dense_gt(path: str) -> Dict[str, np.ndarray]:
     with np.load(path, allow_pickle=False) as f:
         out = {k: f[k] for k in f.files}
     if 'blood_mask' in out:
-        width = int(out['frame_size'][0])
-        out['blood_mask'] = np.unpackbits(out['blood_mask'], axis=-1,
-                                          count=width).astype(bool)
+        out['blood_mask'] = unpack_blood_mask(out['blood_mask'], out['frame_size'][0])
     if 'source_region' in out:
         out['source_region'] = str(out['source_region'].reshape(-1)[0])
     return out

@@ -21,6 +21,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmbleed.registry import TRANSFORMS
+from ..synthetic.dense_gt import unpack_blood_mask
 from ..synthetic.scenarios import SCENARIOS
 
 #: scenario_active columns (docs/data_format.md §1) behind each confidence
@@ -67,9 +68,7 @@ class LoadOnsetFrameTargets(BaseTransform):
                 bleeding = f['bleeding'][idx].astype(bool)
                 active = f['scenario_active'][idx].astype(bool)
                 if self.with_blood_masks and 'blood_mask' in f.files:
-                    width = int(f['frame_size'][0])
-                    packed = f['blood_mask'][idx]
-                    masks = np.unpackbits(packed, axis=-1, count=width)
+                    masks = unpack_blood_mask(f['blood_mask'][idx], f['frame_size'][0])
                     results['gt_blood_masks'] = self._resize_masks(masks, results)
             cols = [SCENARIOS.index(s) for s in COLOR_SCENARIOS]
             motion = [SCENARIOS.index(s) for s in MOTION_SCENARIOS]

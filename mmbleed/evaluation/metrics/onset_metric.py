@@ -1,6 +1,5 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """Bleeding-onset metric: Acc±k, MAE, miss and false-alarm rates (BleedOrigin §5.1)."""
-import math
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from mmengine.evaluator import BaseMetric
@@ -162,14 +161,12 @@ class OnsetMetric(BreakdownMixin, BaseMetric):
         group."""
         results = onset_accuracy([c['pred'] for c in clips], [c['gt'] for c in clips],
                                  ks=self.ks)
-        if all(c.get('num_frames') is not None for c in clips):
-            alerts = alert_statistics([c['alert'] for c in clips], [c['gt'] for c in clips],
-                                      [c['num_frames'] for c in clips],
-                                      [c['fps'] for c in clips])
-        else:  # without clip lengths there is no bleeding-free duration to divide by
-            alerts = alert_statistics([c['alert'] for c in clips], [c['gt'] for c in clips],
-                                      [0] * len(clips), [30.0] * len(clips))
-            alerts['false_alarms_per_min'] = math.nan
+        # without every clip's length there is no bleeding-free duration to divide by:
+        # zero lengths make false_alarms_per_min NaN and leave the delays as they are
+        known = all(c.get('num_frames') is not None for c in clips)
+        alerts = alert_statistics([c['alert'] for c in clips], [c['gt'] for c in clips],
+                                  [c['num_frames'] if known else 0 for c in clips],
+                                  [c['fps'] for c in clips])
         results.update(alerts)
         return results
 

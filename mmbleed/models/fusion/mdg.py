@@ -114,20 +114,14 @@ class MDG(BaseModule):
         encoder = self.encoders[domain]
         prev_feat = encoder(difference_maps(domain, current, previous))
         own_feat = encoder(difference_maps(domain, current, torch.zeros_like(current)))
-        if not self.use_memory:
-            mem_feat = torch.zeros_like(own_feat)
-            return self.reference_fusion[domain](torch.cat([prev_feat, own_feat, mem_feat], 1))
-        b, m = memory.shape[:2]
-        if m == 0:
-            mem_feat = torch.zeros_like(prev_feat)
-        else:
+        mem_feat = torch.zeros_like(prev_feat)
+        if self.use_memory and memory.shape[1] > 0:
+            b, m = memory.shape[:2]
             cur = current.unsqueeze(1).expand_as(memory)
-            diffs = difference_maps(domain, cur, memory).flatten(0, 1)
-            feats = encoder(diffs).unflatten(0, (b, m))
+            feats = encoder(difference_maps(domain, cur, memory).flatten(0, 1)).unflatten(0, (b, m))
             weights = memory_mask.to(feats.dtype).view(b, m, 1, 1, 1)
-            count = weights.sum(1).clamp(min=1.0)
-            mem_feat = (feats * weights).sum(1) / count
-        return self.reference_fusion[domain](torch.cat([prev_feat, own_feat, mem_feat], dim=1))
+            mem_feat = (feats * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        return self.reference_fusion[domain](torch.cat([prev_feat, own_feat, mem_feat], 1))
 
     def forward(self,
                 current: Dict[str, torch.Tensor],
