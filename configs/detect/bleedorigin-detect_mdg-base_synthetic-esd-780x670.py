@@ -10,6 +10,8 @@ interpolation = 'area'
 train_pipeline = [
     dict(type='LoadFrames'),
     dict(type='Resize', scale=input_size, interpolation=interpolation),
+    dict(type='RandomFlip', prob=0.75, direction=['horizontal', 'vertical', 'diagonal']),
+    dict(type='ColorJitter', brightness=0.2, contrast=0.2, saturation=0.2, hue=0.02),
     dict(type='LoadOnsetFrameTargets'),
     dict(type='PackBleedInputs', pack_frames=True,
          gt_keys=('gt_onset', 'gt_frame_changes', 'gt_blood_masks')),

@@ -22,10 +22,13 @@ model = dict(
         stem_stride=2, out_channels=64, use_memory=True),
     head=dict(
         type='TemporalOnsetHead', window={{_base_.window}},
-        embed_dims=64, num_layers=4, num_heads=8, feedforward_channels=128, dropout=0.1),
+        embed_dims=64, num_layers=4, num_heads=8, feedforward_channels=128, dropout=0.1,
+        readout='frames'),
     loss=dict(type='OnsetLoss', window={{_base_.window}}, position_weight=0.01),
     confidence_loss=dict(type='MaskedBCELoss', loss_weight=0.5),
-    state_loss=dict(type='MaskedBCELoss', loss_weight=1.0))
+    state_loss=dict(type='MaskedBCELoss', loss_weight=1.0),
+    blood_loss=dict(type='MaskedBCELoss', loss_weight=1.0, pos_weight=10.0),
+    blood_cell_thr=0.01)
 
 # the CPU schedule, longer, at half its learning rate, with a longer warm-up
 max_epochs = 20

@@ -43,7 +43,7 @@ def clip_inputs(frames: np.ndarray, onset: Optional[int], start: int = 0):
     return inputs, sample
 
 
-def tiny_detector_cfg(window: int = 20, **overrides) -> dict:
+def tiny_detector_cfg(window: int = 20, readout: str = 'summary', **overrides) -> dict:
     """A detector small enough to train in seconds on ``SIZE`` frames."""
     cfg = dict(
         type='mmbleed.BleedOnsetDetector',
@@ -53,7 +53,8 @@ def tiny_detector_cfg(window: int = 20, **overrides) -> dict:
                    min_interval=3),
         mdg=dict(type='mmbleed.MDG', feat_channels=(4, 8, 8), out_channels=16),
         head=dict(type='mmbleed.TemporalOnsetHead', window=window, embed_dims=16,
-                  num_layers=1, num_heads=2, feedforward_channels=32, dropout=0.0),
+                  num_layers=1, num_heads=2, feedforward_channels=32, dropout=0.0,
+                  readout=readout),
         loss=dict(type='mmbleed.OnsetLoss', window=window),
         confidence_loss=None,
         frame_domains=dict(flow_method='dis', dis_preset='ultrafast'))

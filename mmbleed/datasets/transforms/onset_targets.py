@@ -28,6 +28,9 @@ from ..synthetic.scenarios import SCENARIOS
 COLOR_SCENARIOS = ('obscured view', 'light reflection', 'water flushing')
 MOTION_SCENARIOS = ('camera jitter', 'instrument interference')
 
+#: ``cv2.flip`` codes of RandomFlip's directions
+_FLIP_CODES = dict(horizontal=1, vertical=0, diagonal=-1)
+
 
 @TRANSFORMS.register_module()
 class LoadOnsetFrameTargets(BaseTransform):
@@ -50,13 +53,15 @@ class LoadOnsetFrameTargets(BaseTransform):
     @staticmethod
     def _resize_masks(masks: np.ndarray, results: dict) -> np.ndarray:
         """``(T, H, W)`` 0/1 masks → ``(T, 1, h, w)`` blood fractions at the model input's
-        size (area averaging; put this transform after ``Resize``)."""
+        size (area averaging), flipped as the frames were (put this transform after
+        ``Resize`` and ``RandomFlip``)."""
         h, w = results.get('img_shape', masks.shape[1:])
-        out = np.stack([
-            cv2.resize(m.astype(np.float32), (int(w), int(h)), interpolation=cv2.INTER_AREA)
-            for m in masks
-        ])
-        return out[:, None].astype(np.float32)
+        flip = _FLIP_CODES[results['flip_direction']] if results.get('flip') else None
+        out = []
+        for m in masks:
+            m = cv2.resize(m.astype(np.float32), (int(w), int(h)), interpolation=cv2.INTER_AREA)
+            out.append(m if flip is None else cv2.flip(m, flip))
+        return np.stack(out)[:, None].astype(np.float32)
 
     def transform(self, results: dict) -> dict:
         idx = np.asarray(results['frame_indices'], dtype=np.int64)

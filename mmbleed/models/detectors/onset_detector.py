@@ -5,13 +5,16 @@ Per frame: its RGB, HSV and flow domains (:class:`FrameDomains`), MDCFM's colour
 confidences and key-frame memory (Eq. 1), and MDG's feature from the differences with the
 previous frame and the key frames. mmbleed adds two read-outs for deep supervision (they make
 the frame features learn blood within a CPU training budget; the paper trains with Eq. 4
-only): a linear *bleeding-state* read-out of the MDG feature ("bleeding has begun by this
-frame", supervised with ``t ≥ onset``, available for any annotated clip; ``state_loss=None``
-switches it off, an ablation), and a 1×1-conv *blood map* on MDG's fused map, supervised
-with the share of each cell covered by the bleeding's blood where the data has blood masks
-(the synthetic generator's; real clips have none and skip it). The two confidences and the
-state probability are appended to the MDG feature that the temporal head reads; the blood
-map is used in training only. Per window of ``N`` frames: the temporal head's
+only): a 1×1-conv *blood map* on MDG's fused map, supervised per cell with "this cell holds
+the bleeding's blood" (its share of the cell above ``blood_cell_thr``) where the data has
+blood masks (the synthetic generator's; real clips have none and skip it), and a linear
+*bleeding-state* read-out ("bleeding has begun by this frame", supervised with
+``t ≥ onset``, available for any annotated clip; ``state_loss=None`` switches it off, an
+ablation). The map is summarised per frame as its *blood evidence*, the largest cell
+probability and ``log(1 + Σ probabilities)`` (how much blood, whose growth over the window
+dates the onset). The two confidences, the blood evidence and the state probability are
+appended to the MDG feature that the temporal head reads. Per window of ``N`` frames: the
+temporal head's
 ``(θ, confidence)``. Per clip (Eq. 2): the onset is the earliest ``t + ⌊θN⌋`` over windows
 ``[t, t + N)`` with confidence ``> conf_thr``.
 
@@ -47,6 +50,9 @@ from mmbleed.registry import MODELS
 from mmbleed.structures import BleedDataSample
 from ..memory.frame_domains import DOMAINS, FrameDomains
 from ..memory.mdcfm import select_key_frames, update_memory
+
+#: per-frame summary of the blood map: its largest cell probability and log(1 + their sum)
+BLOOD_EVIDENCE = 2
 
 _INTERPOLATION = dict(bilinear=cv2.INTER_LINEAR, area=cv2.INTER_AREA,
                       nearest=cv2.INTER_NEAREST, bicubic=cv2.INTER_CUBIC)
@@ -92,7 +98,8 @@ class BleedOnsetDetector(BaseModel):
         mdcfm (dict): the :class:`MDCFM` (confidences and memory).
         mdg (dict): the :class:`MDG` (frame features).
         head (dict): the :class:`TemporalOnsetHead`; its ``in_channels`` is set here to
-            ``mdg.out_channels + 3`` (the MDG feature, two confidences, the state).
+            ``mdg.out_channels + 5`` (the MDG feature, two confidences, the blood
+            evidence, the state).
         loss (dict): Eq. 4, :class:`OnsetLoss`.
         confidence_loss (dict, optional): auxiliary supervision of MDCFM's confidences
             (:class:`MaskedBCELoss` on ``gt_frame_changes``); None trains them only through
@@ -100,8 +107,12 @@ class BleedOnsetDetector(BaseModel):
         state_loss (dict, optional): supervision of the bleeding-state read-out
             (:class:`MaskedBCELoss` on ``t ≥ onset``); None leaves the read-out to the
             onset loss.
-        blood_loss (dict, optional): supervision of the blood map (:class:`MaskedBCELoss`
-            on ``gt_blood_masks`` pooled to the map's cells); None switches it off.
+        blood_loss (dict, optional): supervision of the blood map (:class:`MaskedBCELoss`,
+            best with a ``pos_weight``: the bleeding's blood is in few cells) on
+            ``gt_blood_masks`` pooled to the map's cells; None switches it off.
+        blood_cell_thr (float): a map cell is "blood" when the bleeding's blood covers more
+            than this share of it. Defaults to 0.01 (about 10 pixels of a 320×272 frame in a
+            cell of the CPU config).
         frame_domains (dict): arguments of :class:`FrameDomains` (flow method, scale,
             unusable-frame levels).
         window (int): ``N``. Defaults to 60.
@@ -123,7 +134,9 @@ class BleedOnsetDetector(BaseModel):
                  loss: dict = dict(type='OnsetLoss'),
                  confidence_loss: Optional[dict] = dict(type='MaskedBCELoss', loss_weight=0.5),
                  state_loss: Optional[dict] = dict(type='MaskedBCELoss', loss_weight=1.0),
-                 blood_loss: Optional[dict] = dict(type='MaskedBCELoss', loss_weight=1.0),
+                 blood_loss: Optional[dict] = dict(
+                     type='MaskedBCELoss', loss_weight=1.0, pos_weight=10.0),
+                 blood_cell_thr: float = 0.01,
                  frame_domains: Optional[dict] = None,
                  window: int = 60,
                  conf_thr: float = 0.5,
@@ -138,9 +151,11 @@ class BleedOnsetDetector(BaseModel):
                              f'{interpolation!r}')
         self.mdcfm = MODELS.build(mdcfm)
         self.mdg = MODELS.build(mdg)
-        self.state_fc = nn.Linear(self.mdg.out_channels, 1)
+        self.state_fc = nn.Linear(self.mdg.out_channels + BLOOD_EVIDENCE, 1)
         self.blood_conv = nn.Conv2d(self.mdg.map_channels, 1, 1)
-        self.head = MODELS.build(dict(head, in_channels=self.mdg.out_channels + 3))
+        self.blood_cell_thr = float(blood_cell_thr)
+        self.head = MODELS.build(
+            dict(head, in_channels=self.mdg.out_channels + 3 + BLOOD_EVIDENCE))
         if self.head.window != window:
             raise ValueError(f'head.window={self.head.window} differs from window={window}')
         self.loss_module = MODELS.build(loss)
@@ -186,17 +201,24 @@ class BleedOnsetDetector(BaseModel):
     def _device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def _frame_feature(self, logits: torch.Tensor,
-                       mdg_feat: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """The head's per-frame input and the bleeding-state logit ``(T,)``."""
-        state = self.state_fc(mdg_feat)
-        return torch.cat([mdg_feat, logits.sigmoid(), state.sigmoid()], dim=1), state[:, 0]
+    def _frame_feature(self, logits: torch.Tensor, mdg_feat: torch.Tensor,
+                       fused: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The head's per-frame input, the bleeding-state logit ``(T,)`` and the blood map's
+        logits ``(T, h, w)``, from MDCFM's logits, MDG's feature and its fused map."""
+        blood_logits = self.blood_conv(fused)[:, 0]
+        prob = blood_logits.sigmoid().flatten(1)
+        evidence = torch.stack([prob.amax(1), torch.log1p(prob.sum(1))], dim=1)
+        x = torch.cat([mdg_feat, evidence], dim=1)
+        state = self.state_fc(x)
+        return (torch.cat([x, logits.sigmoid(), state.sigmoid()], dim=1), state[:, 0],
+                blood_logits)
 
     def extract_frame_features(self, frames: torch.Tensor) -> Dict[str, object]:
         """Run MDCFM, the memory and MDG over a clip, once per frame.
 
         Returns:
-            dict: ``feats`` ``(T, F)`` (MDG feature, the two confidences, the state),
+            dict: ``feats`` ``(T, F)`` (MDG feature, blood evidence, the two confidences,
+            the state),
             ``conf_logits`` ``(T, 2)``, ``state_logits`` ``(T,)``, ``blood_logits``
             ``(T, h, w)``, ``key_frames`` (per frame, the key frames it was compared with)
             and ``unusable`` (per frame).
@@ -227,10 +249,10 @@ class BleedOnsetDetector(BaseModel):
                                    {d: v[sl] for d, v in previous.items()}, memory, mask[sl])
             feats.append(feat)
             maps.append(fused)
-        feats, state_logits = self._frame_feature(conf_logits, torch.cat(feats))
+        feats, state_logits, blood_logits = self._frame_feature(
+            conf_logits, torch.cat(feats), torch.cat(maps))
         return dict(feats=feats, conf_logits=conf_logits, state_logits=state_logits,
-                    blood_logits=self.blood_conv(torch.cat(maps))[:, 0],
-                    key_frames=keys, unusable=unusable)
+                    blood_logits=blood_logits, key_frames=keys, unusable=unusable)
 
     # ------------------------------------------------------------------ per window
     def score_windows(self, feats: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -307,7 +329,8 @@ class BleedOnsetDetector(BaseModel):
                 logits = out['blood_logits']
                 masks = torch.as_tensor(np.asarray(masks), dtype=torch.float32)
                 blood_logits.append(logits)
-                blood_targets.append(F.adaptive_avg_pool2d(masks, logits.shape[-2:])[:, 0])
+                share = F.adaptive_avg_pool2d(masks, logits.shape[-2:])[:, 0]
+                blood_targets.append((share > self.blood_cell_thr).float())
             if self.confidence_loss is not None:
                 target = sample.get('gt_frame_changes', None)
                 if target is not None:
@@ -402,7 +425,7 @@ class BleedOnsetDetector(BaseModel):
         for d in DOMAINS:
             slots = [p[d] for p in memory.payloads] + [current[d]] * (m - len(memory.payloads))
             mem[d] = torch.stack(slots[:m], dim=1)
-        feat, _ = self._frame_feature(logits, self.mdg(current, previous, mem, mask)[0])
+        feat, _, _ = self._frame_feature(logits, *self.mdg(current, previous, mem, mask))
         conf = logits.sigmoid()[0].tolist()
         unusable = {t: doms['unusable'], t - 1: st['prev_unusable']}
         payload = current if t == 0 else previous

@@ -5,7 +5,18 @@ A window of ``N`` per-frame features (MDG feature and the two MDCFM confidences)
 sinusoidal positional encoding, passes 4 transformer encoder layers with 8 heads and is read
 out through two FC layers and a sigmoid as ``(θ, confidence)``: the normalised position
 ``θ ∈ [0, 1]`` of the onset in the window and the confidence that the onset lies in it.
-The read-out takes a learned summary token prepended to the window (as ViT's class token).
+Two read-outs (``readout``):
+
+- ``'summary'``: the two FC layers read a learned summary token prepended to the window (as
+  ViT's class token) and give ``(θ, confidence)`` directly.
+- ``'frames'`` (mmbleed's; the default of the configs): the same two FC layers read every
+  frame's token and give per frame an *onset score* ``s_i`` and a confidence logit ``c_i``;
+  ``θ = Σ_i softmax(s)_i (i + ½) / N`` (the expected onset position, so that a score peaked
+  at frame ``i`` gives ``⌊θN⌋ = i``) and the window confidence is ``Σ_i softmax(s)_i c_i``.
+  Every frame's output depends on that frame through the residual path, so the read-out
+  cannot lose the input, which the summary token did on the CPU budget (its output became
+  constant: every window got the class prior). ``θ`` is returned as a logit
+  (``logit(θ)``), so Eq. 2 and Eq. 4 use both read-outs the same way.
 """
 import math
 from typing import Optional, Tuple, Union
@@ -39,6 +50,7 @@ class TemporalOnsetHead(BaseModule):
         num_heads (int): attention heads. Defaults to 8.
         feedforward_channels (int): hidden size of the encoder's MLP. Defaults to 128.
         dropout (float): dropout in the encoder. Defaults to 0.1.
+        readout (str): ``'summary'`` or ``'frames'`` (above). Defaults to ``'summary'``.
     """
 
     def __init__(self,
@@ -49,9 +61,13 @@ class TemporalOnsetHead(BaseModule):
                  num_heads: int = 8,
                  feedforward_channels: int = 128,
                  dropout: float = 0.1,
+                 readout: str = 'summary',
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if readout not in ('summary', 'frames'):
+            raise ValueError(f"readout must be 'summary' or 'frames', got {readout!r}")
         self.window = window
+        self.readout = readout
         self.input_proj = nn.Sequential(nn.LayerNorm(in_channels),
                                         nn.Linear(in_channels, embed_dims))
         self.summary_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
@@ -83,5 +99,13 @@ class TemporalOnsetHead(BaseModule):
         if padding_mask is not None:
             padding_mask = torch.cat([padding_mask.new_zeros(b, 1), padding_mask], dim=1)
         x = self.encoder(x, src_key_padding_mask=padding_mask)
-        logits = self.fc(x[:, 0])
-        return logits[:, 0], logits[:, 1]
+        if self.readout == 'summary':
+            logits = self.fc(x[:, 0])
+            return logits[:, 0], logits[:, 1]
+        scores, confs = self.fc(x[:, 1:]).unbind(-1)  # (B, N) each
+        if padding_mask is not None:
+            scores = scores.masked_fill(padding_mask[:, 1:], float('-inf'))
+        weights = scores.softmax(dim=1)
+        position = torch.arange(n, device=x.device, dtype=x.dtype) + 0.5
+        theta = (weights * position).sum(1) / n
+        return torch.logit(theta, eps=1e-6), (weights * confs).sum(1)

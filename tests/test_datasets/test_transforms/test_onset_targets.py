@@ -39,3 +39,18 @@ def test_fallback_without_dense_gt():
     assert 'gt_blood_masks' not in results
     negative = LoadOnsetFrameTargets()(dict(frame_indices=[0, 1], gt_onset=-1))
     np.testing.assert_array_equal(negative['gt_frame_changes'][:, 0], [0, 0])
+
+
+def test_blood_masks_follow_the_flip_of_the_frames(tmp_path):
+    """After RandomFlip the masks are flipped as the frames were: blood stays on the red."""
+    path = str(tmp_path / 'gt.npz')
+    write_dense_gt(path)
+    base = dict(frame_indices=[0, 1, 2, 3, 4, 5], gt_onset=3, dense_gt=path, img_shape=(2, 8))
+    expected = {
+        'horizontal': [[0, 0, 0, 0, 1, 1, 1, 1], [0] * 8],
+        'vertical': [[0] * 8, [1, 1, 1, 1, 0, 0, 0, 0]],
+        'diagonal': [[0] * 8, [0, 0, 0, 0, 1, 1, 1, 1]],
+    }
+    for direction, mask in expected.items():
+        results = LoadOnsetFrameTargets()(dict(base, flip=True, flip_direction=direction))
+        np.testing.assert_allclose(results['gt_blood_masks'][5, 0], mask, err_msg=direction)
