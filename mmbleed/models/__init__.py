@@ -4,3 +4,4 @@ from .fusion import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .memory import *  # noqa: F401,F403
+from .trackers import *  # noqa: F401,F403

@@ -116,25 +116,28 @@ def test_constant_onset_is_the_median_of_the_given_onsets(tool):
 
 
 # ----------------------------------------------------------------------------- tracking rules
-def test_lucas_kanade_follows_a_translated_texture(tool):
-    img = texture()
-    lk = tool.PyramidalLK()
-    lk.init(img, (70.0, 60.0))
-    dx, dy = 2.5, -1.5
-    for t in range(1, 5):
-        point, tracked = lk.step(shifted(img, dx * t, dy * t))
-        assert tracked
-        assert np.hypot(point[0] - (70 + dx * t), point[1] - (60 + dy * t)) < 1.0
+def test_the_tool_tracks_with_the_shared_lucas_kanade_tracker(tool):
+    """The tool keeps no tracker of its own: its Lucas-Kanade rule is
+    ``mmbleed.models.trackers.PyramidalLKTracker`` (whose behaviour is tested in
+    tests/test_models/test_trackers.py), and a tracker given to it is the one it runs."""
+    from mmbleed.models.trackers import PyramidalLKTracker
+    assert tool.PyramidalLKTracker is PyramidalLKTracker
+    assert not hasattr(tool, 'PyramidalLK')
+    assert tool.lk_params(PyramidalLKTracker()) == \
+        'window 21, 3 levels, forward-backward <= 1 px (fixed)'
 
+    class Recording(PyramidalLKTracker):
+        steps = 0
 
-def test_lucas_kanade_keeps_the_last_point_when_lost(tool):
-    img = texture()
-    lk = tool.PyramidalLK()
-    lk.init(img, (70.0, 60.0))
-    point, tracked = lk.step(shifted(img, 2, 1))
-    lost, tracked_lost = lk.step(texture(seed=1))  # an unrelated frame
-    assert tracked and not tracked_lost
-    assert np.array_equal(lost, point)
+        def _step(self, frame):
+            Recording.steps += 1
+            return super()._step(frame)
+
+    img = cv2.cvtColor(texture(), cv2.COLOR_GRAY2BGR)
+    frames = [(t, shifted(img, 2 * t, 0)) for t in range(5)]
+    out = tool.scan_tracking_clip(iter(frames), 5, 1, (50.0, 40.0), tracker=Recording())
+    assert Recording.steps == 3  # frames 2, 3, 4 after the query frame 1
+    assert np.abs(out['pyramidal Lucas-Kanade'][4] - [56.0, 40.0]).max() < 1.0
 
 
 def test_static_point_stays_put(tool):

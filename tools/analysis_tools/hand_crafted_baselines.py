@@ -68,6 +68,7 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 from mmbleed.datasets import ClipReader  # noqa: E402
 from mmbleed.evaluation import TrackMetric  # noqa: E402
 from mmbleed.evaluation.functional import error_rates, onset_accuracy, pck  # noqa: E402
+from mmbleed.models.trackers import PyramidalLKTracker  # noqa: E402
 from mmbleed.utils.red_mask import red_mask_map  # noqa: E402
 
 Point = Tuple[float, float]
@@ -335,66 +336,10 @@ def constant_onset(onsets: Iterable[Optional[int]]) -> int:
 
 
 # --------------------------------------------------------------------------- tracking rules
-class PyramidalLK:
-    """Pyramidal Lucas-Kanade point tracker (``cv2.calcOpticalFlowPyrLK``), chained frame
-    to frame from the query point.
-
-    Each step tracks the current point from the previous frame to this one and back again;
-    the step is accepted when both directions converge, the forward-backward error is at
-    most ``fb_thr`` px and the point stays inside the frame. Otherwise the track is lost for
-    this frame and the last point is kept (``visible = False``). The parameters are
-    OpenCV's usual ones, fixed (not tuned).
-
-    Args:
-        win_size (int): LK window side (px). Defaults to 21.
-        max_level (int): pyramid levels above the frame. Defaults to 3.
-        fb_thr (float): forward-backward error bound (px). Defaults to 1.0.
-        max_iter (int): LK iterations per level. Defaults to 30.
-        eps (float): LK convergence bound. Defaults to 0.01.
-    """
-
-    def __init__(self, win_size: int = 21, max_level: int = 3, fb_thr: float = 1.0,
-                 max_iter: int = 30, eps: float = 0.01) -> None:
-        self.lk = dict(winSize=(win_size, win_size), maxLevel=max_level,
-                       criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT,
-                                 max_iter, eps))
-        self.fb_thr = fb_thr
-        self._gray: Optional[np.ndarray] = None
-        self._point: Optional[np.ndarray] = None
-
-    def describe(self) -> str:
-        """The parameters, for the report."""
-        return (f"window {self.lk['winSize'][0]}, {self.lk['maxLevel']} levels, "
-                f'forward-backward <= {self.fb_thr:g} px (fixed)')
-
-    @staticmethod
-    def _to_gray(frame: np.ndarray) -> np.ndarray:
-        return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-
-    def init(self, frame: np.ndarray, point: Point) -> None:
-        """Start at ``point`` ``(x, y)`` (original pixels) in ``frame`` (BGR or gray)."""
-        self._gray = self._to_gray(frame)
-        self._point = np.asarray(point, dtype=np.float32).reshape(1, 1, 2)
-
-    def step(self, frame: np.ndarray) -> Tuple[np.ndarray, bool]:
-        """Track into the next frame: ``(point (2,), tracked)``."""
-        if self._gray is None:
-            raise RuntimeError('call init(frame, point) before step(frame)')
-        gray = self._to_gray(frame)
-        fwd, st_f, _ = cv2.calcOpticalFlowPyrLK(self._gray, gray, self._point, None,
-                                                **self.lk)
-        ok = fwd is not None and bool(st_f[0, 0])
-        if ok:
-            back, st_b, _ = cv2.calcOpticalFlowPyrLK(gray, self._gray, fwd, None, **self.lk)
-            h, w = gray.shape
-            x, y = fwd[0, 0]
-            ok = (back is not None and bool(st_b[0, 0])
-                  and float(np.linalg.norm(back[0, 0] - self._point[0, 0])) <= self.fb_thr
-                  and -0.5 <= x <= w - 0.5 and -0.5 <= y <= h - 0.5)
-        if ok:
-            self._point = fwd.astype(np.float32)
-        self._gray = gray
-        return self._point[0, 0].astype(np.float64), ok
+def lk_params(tracker: PyramidalLKTracker) -> str:
+    """The Lucas-Kanade tracker's parameters, for the report."""
+    return (f'window {tracker.win_size}, {tracker.max_level} levels, '
+            f'forward-backward <= {tracker.fb_thr:g} px (fixed)')
 
 
 # --------------------------------------------------------------------------- one pass a clip
@@ -432,16 +377,18 @@ def scan_detection_clip(frames: Iterable[Tuple[int, np.ndarray]],
 def scan_tracking_clip(frames: Iterable[Tuple[int, np.ndarray]], num_frames: int,
                        query_frame: int, query_point: Point,
                        eval_frames: Iterable[int] = (),
-                       tracker: Optional[PyramidalLK] = None) -> Dict[str, np.ndarray]:
+                       tracker: Optional[PyramidalLKTracker] = None
+                       ) -> Dict[str, np.ndarray]:
     """One pass over a tracking clip from its query frame on: every tracking rule's
     ``(T, 2)`` points (frames before the query hold the query point).
 
     - ``static point``: the query point in every frame.
-    - ``pyramidal Lucas-Kanade``: :class:`PyramidalLK` chained from the query.
+    - ``pyramidal Lucas-Kanade``: :class:`mmbleed.models.trackers.PyramidalLKTracker`
+      (OpenCV's usual parameters) chained from the query, through its ``init`` / ``step``.
     - ``Red-Mask argmax per frame``: :func:`red_mask_argmax` of each frame in
       ``eval_frames`` (the query point elsewhere; only scored frames matter).
     """
-    tracker = tracker or PyramidalLK()
+    tracker = tracker or PyramidalLKTracker()
     query = np.asarray(query_point, dtype=np.float64)
     out = {rule: np.tile(query, (num_frames, 1)) for rule in TRACK_RULES}
     eval_frames = set(eval_frames)
@@ -449,9 +396,9 @@ def scan_tracking_clip(frames: Iterable[Tuple[int, np.ndarray]], num_frames: int
         if t < query_frame:
             continue
         if t == query_frame:
-            tracker.init(frame, query_point)
+            tracker.init(frame, query[None])
         else:
-            out['pyramidal Lucas-Kanade'][t] = tracker.step(frame)[0]
+            out['pyramidal Lucas-Kanade'][t] = tracker.step(frame).points[0]
         if t in eval_frames:
             out['Red-Mask argmax per frame'][t] = red_mask_argmax(frame)
     return out
@@ -739,7 +686,7 @@ def shortcut_report(root: str, split: str = 'test', tune_split: str = 'train',
                 res['source'][point_set][rule] = dict(s, params=params)
     if 'track' in stages:
         res['track'] = {}
-        params = {'static point': '', 'pyramidal Lucas-Kanade': PyramidalLK().describe(),
+        params = {'static point': '', 'pyramidal Lucas-Kanade': lk_params(PyramidalLKTracker()),
                   'Red-Mask argmax per frame': f'sigma={RED_ARGMAX_SIGMA:g} (fixed)'}
         for rule in TRACK_RULES:
             res['track'][rule] = dict(
