@@ -14,9 +14,8 @@ ablation). The map is summarised per frame as its *blood evidence*, the largest 
 probability and ``log(1 + Σ probabilities)`` (how much blood, whose growth over the window
 dates the onset). The two confidences, the blood evidence and the state probability are
 appended to the MDG feature that the temporal head reads. Per window of ``N`` frames: the
-temporal head's
-``(θ, confidence)``. Per clip (Eq. 2): the onset is the earliest ``t + ⌊θN⌋`` over windows
-``[t, t + N)`` with confidence ``> conf_thr``.
+temporal head's ``(θ, confidence)``. Per clip (Eq. 2): the onset is the earliest
+``t + ⌊θN⌋`` over windows ``[t, t + N)`` with confidence ``> conf_thr``.
 
 Everything per frame is computed once and shared by the ``N`` windows that contain the
 frame, offline (a whole clip, :meth:`predict`) and in streaming (:meth:`init`, then

@@ -1,15 +1,15 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """The temporal head of the onset stage (BleedOrigin §4.1.1, Eq. 2 and 4).
 
-A window of ``N`` per-frame features (MDG feature and the two MDCFM confidences) gets a
-sinusoidal positional encoding, passes 4 transformer encoder layers with 8 heads and is read
-out through two FC layers and a sigmoid as ``(θ, confidence)``: the normalised position
+A window of ``N`` per-frame features (the detector's: MDG feature, blood evidence, MDCFM's
+two confidences, bleeding state) gets a sinusoidal positional encoding, passes 4 transformer
+encoder layers with 8 heads and is read out through two FC layers and a sigmoid as ``(θ, confidence)``: the normalised position
 ``θ ∈ [0, 1]`` of the onset in the window and the confidence that the onset lies in it.
 Two read-outs (``readout``):
 
 - ``'summary'``: the two FC layers read a learned summary token prepended to the window (as
   ViT's class token) and give ``(θ, confidence)`` directly.
-- ``'frames'`` (mmbleed's; the default of the configs): the same two FC layers read every
+- ``'frames'`` (mmbleed's; what ``configs/detect/`` use): the same two FC layers read every
   frame's token and give per frame an *onset score* ``s_i`` and a confidence logit ``c_i``;
   ``θ = Σ_i softmax(s)_i (i + ½) / N`` (the expected onset position, so that a score peaked
   at frame ``i`` gives ``⌊θN⌋ = i``) and the window confidence is ``Σ_i softmax(s)_i c_i``.
