@@ -3,8 +3,9 @@
 
 A window of ``N`` per-frame features (the detector's: MDG feature, blood evidence, MDCFM's
 two confidences, bleeding state) gets a sinusoidal positional encoding, passes 4 transformer
-encoder layers with 8 heads and is read out through two FC layers and a sigmoid as ``(θ, confidence)``: the normalised position
-``θ ∈ [0, 1]`` of the onset in the window and the confidence that the onset lies in it.
+encoder layers with 8 heads and is read out through two FC layers and a sigmoid as
+``(θ, confidence)``: the normalised position ``θ ∈ [0, 1]`` of the onset in the window and
+the confidence that the onset lies in it.
 Two read-outs (``readout``):
 
 - ``'summary'``: the two FC layers read a learned summary token prepended to the window (as
