@@ -23,13 +23,11 @@ from mmcv.transforms import BaseTransform
 from mmbleed.registry import TRANSFORMS
 from ..synthetic.dense_gt import unpack_blood_mask
 from ..synthetic.scenarios import SCENARIOS
+from .geometric import flip_results
 
 #: scenario_active columns (docs/data_format.md §1) behind each confidence
 COLOR_SCENARIOS = ('obscured view', 'light reflection', 'water flushing')
 MOTION_SCENARIOS = ('camera jitter', 'instrument interference')
-
-#: ``cv2.flip`` codes of RandomFlip's directions
-_FLIP_CODES = dict(horizontal=1, vertical=0, diagonal=-1)
 
 
 @TRANSFORMS.register_module()
@@ -56,11 +54,13 @@ class LoadOnsetFrameTargets(BaseTransform):
         size (area averaging), flipped as the frames were (put this transform after
         ``Resize`` and ``RandomFlip``)."""
         h, w = results.get('img_shape', masks.shape[1:])
-        flip = _FLIP_CODES[results['flip_direction']] if results.get('flip') else None
-        out = []
-        for m in masks:
-            m = cv2.resize(m.astype(np.float32), (int(w), int(h)), interpolation=cv2.INTER_AREA)
-            out.append(m if flip is None else cv2.flip(m, flip))
+        out = [
+            cv2.resize(m.astype(np.float32), (int(w), int(h)), interpolation=cv2.INTER_AREA)
+            for m in masks
+        ]
+        if results.get('flip'):  # every flip the frames had, in order ('horizontal,vertical')
+            for direction in results['flip_direction'].split(','):
+                out = flip_results(dict(imgs=out), direction)['imgs']
         return np.stack(out)[:, None].astype(np.float32)
 
     def transform(self, results: dict) -> dict:

@@ -50,6 +50,7 @@ def test_blood_masks_follow_the_flip_of_the_frames(tmp_path):
         'horizontal': [[0, 0, 0, 0, 1, 1, 1, 1], [0] * 8],
         'vertical': [[0] * 8, [1, 1, 1, 1, 0, 0, 0, 0]],
         'diagonal': [[0] * 8, [0, 0, 0, 0, 1, 1, 1, 1]],
+        'horizontal,horizontal': [[1, 1, 1, 1, 0, 0, 0, 0], [0] * 8],  # flipped twice
     }
     for direction, mask in expected.items():
         results = LoadOnsetFrameTargets()(dict(base, flip=True, flip_direction=direction))
