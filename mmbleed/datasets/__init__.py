@@ -5,6 +5,7 @@ from .raw_layout import (CLIPS_CSV_HEADER, SCENARIOS, SOURCE_LABEL, SPLITS,
                          ClipRow, RawLayoutError, convert_raw_layout,
                          probe_frame_dir, probe_video, read_clips_csv,
                          read_labelme)
+from .source_box_dataset import SourceBoxDataset
 from .source_dataset import SourceDataset
 from .synthetic import generate_synthetic_esd
 from .tracking_dataset import TrackingDataset, load_pseudo_tracks
@@ -12,7 +13,7 @@ from .transforms import *  # noqa: F401,F403
 from .video_reader import ClipReader, VideoReadError
 
 __all__ = [
-    'BaseClipDataset', 'OnsetDataset', 'SourceDataset', 'TrackingDataset',
+    'BaseClipDataset', 'OnsetDataset', 'SourceDataset', 'SourceBoxDataset', 'TrackingDataset',
     'ClipReader', 'VideoReadError', 'RawLayoutError', 'convert_raw_layout',
     'read_clips_csv', 'read_labelme', 'probe_video', 'probe_frame_dir',
     'load_pseudo_tracks', 'window_starts', 'ClipRow', 'CLIPS_CSV_HEADER',

@@ -67,7 +67,7 @@ OLD_POINT_KEYS = {
     f'source/{k}'
     for k in ('Err<=10', 'Err<=25', 'Err<=50', 'Err<=75', 'Err<=100', 'Err_avg', 'PCK@2%',
               'PCK@5%', 'PCK@10%', 'delta@1', 'delta@2', 'delta@4', 'delta@8', 'delta@16',
-              'delta_avg', 'num_points')
+              'delta_avg', 'miss_rate', 'num_points')
 }
 
 

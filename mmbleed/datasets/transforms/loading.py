@@ -36,11 +36,35 @@ class LoadFrames(BaseTransform):
             Defaults to False.
         data_root (str, optional): Prefix of relative ``video`` / ``frame_dir`` paths when
             ``results`` has no ``data_root``. Defaults to None.
+        keep_reader_open (bool): Keep the last clip's reader open between calls, so a
+            dataset that walks a video frame by frame (``SourceBoxDataset(frames='all')``
+            with a sequential sampler) decodes each frame once instead of decoding from the
+            start for every sample. Each dataloader worker keeps its own reader. Defaults
+            to False (one reader per call, nothing held open).
     """
 
-    def __init__(self, to_float32: bool = False, data_root: Optional[str] = None) -> None:
+    def __init__(self,
+                 to_float32: bool = False,
+                 data_root: Optional[str] = None,
+                 keep_reader_open: bool = False) -> None:
         self.to_float32 = to_float32
         self.data_root = data_root
+        self.keep_reader_open = keep_reader_open
+        self._reader: Optional[ClipReader] = None
+
+    def _open_reader(self, video: Optional[str], frame_dir: Optional[str],
+                     num_frames: Optional[int]) -> ClipReader:
+        """A reader of the clip; the kept one when it reads the same clip."""
+        kept = self._reader
+        if kept is not None and (kept.video_path, kept.frame_dir) == (video, frame_dir):
+            return kept
+        if kept is not None:
+            kept.close()
+            self._reader = None
+        reader = ClipReader(video_path=video, frame_dir=frame_dir, num_frames=num_frames)
+        if self.keep_reader_open:
+            self._reader = reader
+        return reader
 
     def _path(self, results: dict, key: str) -> Optional[str]:
         path = results.get(key)
@@ -60,9 +84,12 @@ class LoadFrames(BaseTransform):
             raise KeyError("LoadFrames needs a non-empty results['frame_indices']")
         pseudo = [int(i) for i in results.get('pseudo_frame_indices') or []]
         # one pass over the clip for both lists (sequential decoding of a video)
-        with ClipReader(video_path=video, frame_dir=frame_dir,
-                        num_frames=results.get('num_frames')) as reader:
+        reader = self._open_reader(video, frame_dir, results.get('num_frames'))
+        try:
             frames = [np.asarray(f) for f in reader.get_many(indices + pseudo)]
+        finally:
+            if not self.keep_reader_open:
+                reader.close()
         if self.to_float32:
             frames = [f.astype(np.float32) for f in frames]
 
@@ -87,4 +114,5 @@ class LoadFrames(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(to_float32={self.to_float32}, '
-                f'data_root={self.data_root!r})')
+                f'data_root={self.data_root!r}, '
+                f'keep_reader_open={self.keep_reader_open})')

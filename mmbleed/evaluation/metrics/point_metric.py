@@ -27,13 +27,17 @@ class PointMetric(BreakdownMixin, BaseMetric):
     passes) carries ``pred_point`` ``(2,)``, ``gt_point`` ``(2,)``, ``ori_shape`` ``(h, w)``
     and optionally ``gt_visible`` (default True). Samples whose source is not visible or
     whose ``gt_point`` is missing/NaN are skipped; a NaN prediction raises ``ValueError``.
-    Points are in the original frame's pixels.
+    Points are in the original frame's pixels. A localizer that may decline to answer (a
+    detector whose best box is below its score threshold) sets ``pred_missing=True``
+    instead of a point: the point counts as wrong in every share (``Err<=d``, ``PCK``,
+    ``delta``), is left out of ``Err_avg`` and counts in ``miss_rate``.
 
     Reported (prefix ``source/``), shares in ``[0, 1]``:
     ``Err<=d`` for ``d`` in ``err_thresholds`` and ``Err_avg`` (px; BleedOrigin §5.1),
     ``PCK@2%``/``PCK@5%``/``PCK@10%`` (SurgBlood, strict ``<``), ``delta@x``/``delta_avg``
-    (TAP-Vid thresholds at 256×256, strict ``<``; each point a one-frame track), and
-    ``num_points``.
+    (TAP-Vid thresholds at 256×256, strict ``<``; each point a one-frame track),
+    ``miss_rate`` (share of points without a prediction) and ``num_points`` (all scored
+    points, missed ones included).
 
     Breakdowns (paper Fig. 9): when samples carry their clip's ``site`` (str) and
     ``scenarios`` (list[str]) — :class:`PackBleedInputs` puts both in the metainfo — the
@@ -88,23 +92,28 @@ class PointMetric(BreakdownMixin, BaseMetric):
             gt = to_numpy(gt).reshape(2)
             if np.isnan(gt).any():
                 continue
+            missing = bool(sample.get('pred_missing', False))
             pred = sample.get('pred_point', None)
-            if pred is None:
-                raise KeyError('PointMetric needs `pred_point` in every data sample')
+            if pred is None and not missing:
+                raise KeyError('PointMetric needs `pred_point` (or `pred_missing=True`) in '
+                               'every data sample')
             ori_shape = sample.get('ori_shape', None)
             if ori_shape is None:
                 raise KeyError('PointMetric needs `ori_shape` (h, w) in every data sample')
             h, w = ori_shape[:2]
             self.results.append(
                 dict(
-                    pred=to_numpy(pred).reshape(2),
+                    pred=None if missing else to_numpy(pred).reshape(2),
                     gt=gt,
                     size=np.array([w, h], dtype=np.float64),
                     groups=sample_groups(
                         sample.get('site', None), sample.get('scenarios', None))))
 
     def _score(self, results: List[dict]) -> Dict[str, float]:
-        """Stack the kept points and call the pure functions (overall or of one group)."""
+        """Stack the kept points and call the pure functions (overall or of one group);
+        missed points count as wrong in every share."""
+        num_total = len(results)
+        results = [r for r in results if r['pred'] is not None]
         if results:
             pred = np.stack([r['pred'] for r in results])
             gt = np.stack([r['gt'] for r in results])
@@ -124,7 +133,12 @@ class PointMetric(BreakdownMixin, BaseMetric):
             thresholds=self.delta_thresholds)
         delta.pop('num_tracks')
         metrics.update(delta)
-        metrics['num_points'] = num_points
+        if num_total > num_points:  # shares over every point, a missed one is wrong
+            for key, value in metrics.items():
+                if key != 'Err_avg':
+                    metrics[key] = 0.0 if np.isnan(value) else value * num_points / num_total
+        metrics['miss_rate'] = (num_total - num_points) / num_total if num_total else np.nan
+        metrics['num_points'] = num_total
         return metrics
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
