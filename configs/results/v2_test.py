@@ -1,0 +1,47 @@
+# The rows of docs/results.md (tools/analysis_tools/compare.py): every method and baseline on
+# the v2 test split of the synthetic ESD benchmark. Kinds: see compare.py's docstring.
+split = 'test'
+data_root = 'data/synthetic_esd'
+
+rows = [
+    # onset detection (paper Tables 3-5)
+    dict(name='BleedOrigin-Detect (CPU, 20 epochs)', kind='streaming',
+         config='configs/detect/bleedorigin-detect_mdg-tiny_synthetic-esd-small.py',
+         checkpoint='work_dirs/detect_v4/epoch_20.pth',
+         result='work_dirs/detect_v4/streaming_test.json'),
+    dict(name='BleedOrigin-Detect, no memory', kind='streaming',
+         config='configs/detect/bleedorigin-detect_mdg-tiny_no-memory_synthetic-esd-small.py',
+         checkpoint='work_dirs/detect_v4_nomem/epoch_20.pth',
+         result='work_dirs/detect_v4_nomem/streaming_test.json'),
+    dict(name='BleedOrigin-Detect, RGB only', kind='streaming',
+         config='configs/detect/bleedorigin-detect_mdg-tiny_rgb_synthetic-esd-small.py',
+         checkpoint='work_dirs/detect_v4_rgb/epoch_20.pth',
+         result='work_dirs/detect_v4_rgb/streaming_test.json'),
+    dict(name='BleedOrigin-Detect, RGB+HSV', kind='streaming',
+         config='configs/detect/bleedorigin-detect_mdg-tiny_rgb-hsv_synthetic-esd-small.py',
+         checkpoint='work_dirs/detect_v4_rgb-hsv/epoch_20.pth',
+         result='work_dirs/detect_v4_rgb-hsv/streaming_test.json'),
+    # YOLO-style detectors: onset and source rows per score threshold (Tables 5-6)
+    dict(name='RTMDet-tiny', kind='readout',
+         config='configs/baselines/rtmdet-tiny_synthetic-esd-small.py',
+         checkpoint='work_dirs/rtmdet-tiny_synthetic-esd-small/epoch_16.pth'),
+    dict(name='YOLOX-tiny', kind='readout',
+         config='configs/baselines/yolox-tiny_synthetic-esd-small.py',
+         checkpoint='work_dirs/yolox-tiny_synthetic-esd-small/epoch_16.pth'),
+    # source localization
+    dict(name='Heat-map regressor (slim ResNet-18, 12 epochs)', kind='test', stage='source',
+         config='configs/source/heatmap-regressor_resnet18-tiny_synthetic-esd-small.py',
+         checkpoint='work_dirs/heatmap-regressor_resnet18-tiny_synthetic-esd-small/epoch_12.pth'),
+    dict(name='Red-Mask argmax', kind='test', stage='source',
+         config='configs/baselines/red-mask_synthetic-esd-small.py', checkpoint=None),
+    # tracking (Table 7), online through init/step
+    dict(name='Static point', kind='test', stage='track',
+         config='configs/baselines/static-point_synthetic-esd-small.py', checkpoint=None),
+    dict(name='Pyramidal Lucas-Kanade', kind='test', stage='track',
+         config='configs/baselines/lucas-kanade_synthetic-esd-small.py', checkpoint=None),
+    dict(name='MFT-style DIS chaining', kind='test', stage='track',
+         config='configs/baselines/mft-dis_synthetic-esd-small.py', checkpoint=None),
+    # hand-crafted rules of every stage, tuned on train
+    dict(name='Hand-crafted rules', kind='rules', data_root=data_root,
+         result='work_dirs/shortcut_baselines.json'),
+]
