@@ -292,3 +292,28 @@ def test_cli_writes_the_three_tables(tool, tiny_esd, tmp_path):
     assert res['source']['onset frames']['frame centre']['num_points'] == \
         sizes['onset_points'] <= 2
     assert len(res['bars']) == 6
+
+
+def test_hsv_bleeding_share_counts_red_saturated_pixels_in_the_view(tool):
+    frame = np.zeros((20, 20, 3), np.uint8)
+    frame[:, :] = (40, 100, 200)  # orange tissue: H 11, S 204, V 200
+    frame[2:6, 2:7] = (0, 0, 180)  # 20 pure-red pixels (H 0, S 255, V 180)
+    frame[10:12, 10:13] = (250, 250, 255)  # 6 specular pixels: S 5, V 255
+    frame[15:17, 0:5] = (0, 0, 20)  # 10 dark red pixels: V 20 < v_lo
+    view = np.ones((20, 20), bool)
+    view[:, 18:] = False  # 40 pixels outside the view
+    # only the 20 pure-red pixels: tissue hue 11 > 8, specular V > 220, dark V < 40
+    assert tool.hsv_bleeding_share(frame, view, 8, 120, 40, 220) == pytest.approx(20 / 360)
+    # a wider hue range takes the tissue too (all view pixels but specular and dark ones)
+    assert tool.hsv_bleeding_share(frame, view, 14, 120, 40, 220) == pytest.approx(
+        (360 - 6 - 10) / 360)
+    assert tool.hsv_bleeding_share(frame, np.zeros_like(view), 8, 120, 40, 220) == 0.0
+
+
+def test_hsv_area_onset_needs_m_frames_above_the_threshold(tool):
+    share = np.array([0.0, 0.2, 0.0, 0.2, 0.3, 0.25, 0.1, 0.3])
+    assert tool.hsv_area_onset(share, 0.15, run=1) == 1
+    assert tool.hsv_area_onset(share, 0.15, run=3) == 3  # 3, 4, 5 all above 0.15
+    assert tool.hsv_area_onset(share, 0.5, run=1) is None
+    s = tool.run_min_score(share, 3)
+    assert s[3] == pytest.approx(0.2) and np.isinf(s[-2:]).all()

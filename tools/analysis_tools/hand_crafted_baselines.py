@@ -10,7 +10,8 @@ so the numbers mean what the model metrics mean:
 
 - **onset** (detection clips; ``onset_accuracy``): a constant frame (the median onset of the
   tuning split's bleeding clips), frame difference in RGB and in the Red-Mask, first growth
-  of the red area. Acc@0/1/2/4/8/16, MAE, miss rate, false-alarm rate on clips without
+  of the red area, and a UBE-style HSV bleeding-area rule (the share of red, saturated,
+  not-specular pixels in the view first exceeds a threshold for m frames). Acc@0/1/2/4/8/16, MAE, miss rate, false-alarm rate on clips without
   bleeding.
 - **source** (detection clips; ``error_rates``, ``pck``): frame centre, centre of the
   brightest region, darkest-red blob, Red-Mask argmax. Over the onset frames of bleeding
@@ -22,7 +23,8 @@ so the numbers mean what the model metrics mean:
   TAP-Vid delta_avg.
 
 Tuned on the tuning split only: the constant frame (its median onset); the onset thresholds
-(frame difference: the threshold; red-area growth: τ, W, m, δ) for the best Acc@k there
+(frame difference: the threshold; red-area growth: τ, W, m, δ; HSV bleeding area: the HSV
+range among ``HSV_RANGES``, m and the share) for the best Acc@k there
 (``--tune-k``, default 8; ties: fewer false alarms on its clips without bleeding); the
 brightest-region percentile and the darkest-red blob's red level for the best PCK@5% over its
 onset frames. Fixed: the view threshold, the Red-Mask argmax's σ = 2 px in frame pixels
@@ -84,6 +86,11 @@ RED_TAUS = (0.1, 0.2, 0.3)
 #: onset: red-area growth baseline windows W and run lengths m tried on the tuning split
 GROWTH_WINDOWS = (5, 15, 30)
 GROWTH_RUNS = (1, 3, 5)
+#: onset: UBE-style HSV bleeding-pixel ranges tried on the tuning split, as
+#: (h_hi, s_lo, v_lo, v_hi) in OpenCV units (H in [0, 180)): hue within h_hi of red,
+#: saturation >= s_lo, value in [v_lo, v_hi] (no specular highlights, no dark border)
+HSV_RANGES = ((8, 120, 40, 220), (8, 170, 40, 220), (14, 120, 40, 220), (14, 170, 40, 220))
+HSV_RUNS = (1, 3, 5)
 #: onset: quantiles of a score over the tuning clips that are tried as thresholds
 THR_QUANTILES = np.linspace(0.0, 1.0, 201)
 #: source: variants tried on the tuning split (the best PCK@5% on its onset frames wins)
@@ -101,7 +108,8 @@ BARS = (
 )
 
 ONSET_RULES = ('constant (train median)', 'frame difference (RGB)',
-               'frame difference (Red-Mask)', 'red-area growth')
+               'frame difference (Red-Mask)', 'red-area growth',
+               'HSV bleeding area (UBE-style)')
 SOURCE_RULES = ('frame centre', 'brightest region', 'darkest-red blob', 'Red-Mask argmax')
 TRACK_RULES = ('static point', 'pyramidal Lucas-Kanade', 'Red-Mask argmax per frame')
 POINT_SETS = ('onset frames', 'all visible')
@@ -269,6 +277,49 @@ def red_area_share(red: np.ndarray, view: np.ndarray, tau: float) -> float:
     return float(np.count_nonzero((red > tau) & view)) / n if n else 0.0
 
 
+def hsv_key(hsv_range: Sequence[int]) -> str:
+    """The signal name of one HSV range (:data:`HSV_RANGES`)."""
+    return 'hsv<={}/s>={}/v{}-{}'.format(*hsv_range)
+
+
+def hsv_bleeding_share(frame: np.ndarray, view: np.ndarray, h_hi: int, s_lo: int,
+                       v_lo: int, v_hi: int, hsv: Optional[np.ndarray] = None) -> float:
+    """Share of the view's pixels that a UBE-style rule calls bleeding.
+
+    A pixel bleeds when its OpenCV hue is within ``h_hi`` of red (``H <= h_hi`` or
+    ``H >= 180 - h_hi``), its saturation is at least ``s_lo`` and its value lies in
+    ``[v_lo, v_hi]`` (specular highlights and the black border are not blood). ``hsv``
+    (the frame in OpenCV HSV) may be given to share one conversion between ranges.
+    """
+    if hsv is None:
+        hsv = cv2.cvtColor(frame, cv2.COLOR_BGR2HSV)
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    bleeding = (((h <= h_hi) | (h >= 180 - h_hi)) & (s >= s_lo) & (v >= v_lo) &
+                (v <= v_hi) & view)
+    n = int(np.count_nonzero(view))
+    return float(np.count_nonzero(bleeding)) / n if n else 0.0
+
+
+def run_min_score(share: np.ndarray, run: int) -> np.ndarray:
+    """``s[t] = min(share[t .. t+m-1])`` for ``m = run``: a first-exceeding rule on ``s``
+    fires at the first frame that starts ``m`` consecutive frames above the threshold;
+    ``-inf`` where the run does not fit in the clip."""
+    a = np.asarray(share, dtype=np.float64)
+    score = np.full(len(a), -np.inf)
+    if run >= 1 and len(a) >= run:
+        score[:len(a) - run + 1] = np.lib.stride_tricks.sliding_window_view(a, run).min(1)
+    return score
+
+
+def hsv_area_onset(share: np.ndarray, thr: float, run: int = 3) -> Optional[int]:
+    """UBE-style onset: the first frame ``t`` whose HSV bleeding-area share
+    (:func:`hsv_bleeding_share`) exceeds ``thr`` on ``run`` consecutive frames
+    ``t .. t+run-1``; ``None`` when it never does. An absolute share, as capsule-endoscopy
+    bleeding rules use, not a growth over a baseline (that is the red-area growth rule)."""
+    t = int(first_exceeding(run_min_score(share, run), thr)[0])
+    return None if t < 0 else t
+
+
 def first_exceeding(score: np.ndarray, thresholds) -> np.ndarray:
     """For each threshold, the first frame ``t`` with ``score[t] > thr`` (strict), or -1.
 
@@ -355,6 +406,7 @@ def scan_detection_clip(frames: Iterable[Tuple[int, np.ndarray]],
     """
     sig: Dict[str, List[float]] = {'rgb': [], 'red mask': []}
     sig.update({f'red>{tau:g}': [] for tau in RED_TAUS})
+    sig.update({hsv_key(r): [] for r in HSV_RANGES})
     candidates = {}
     prev = None
     for t, frame in frames:
@@ -368,6 +420,9 @@ def scan_detection_clip(frames: Iterable[Tuple[int, np.ndarray]],
             sig['red mask'].append(float(cv2.absdiff(red, prev[1]).mean()))
         for tau in RED_TAUS:
             sig[f'red>{tau:g}'].append(red_area_share(red, view, tau))
+        hsv = cv2.cvtColor(frame, cv2.COLOR_BGR2HSV)
+        for r in HSV_RANGES:
+            sig[hsv_key(r)].append(hsv_bleeding_share(frame, view, *r, hsv=hsv))
         prev = (frame, red)
         if t in points:
             candidates[t] = source_candidates(frame)
@@ -485,6 +540,8 @@ def predict_onset(spec: Optional[dict], signals: Dict[str, np.ndarray]) -> Optio
     if spec['kind'] == 'diff':
         t = int(first_exceeding(frame_diff_score(signals[spec['domain']]), spec['thr'])[0])
         return None if t < 0 else t
+    if spec['kind'] == 'hsv':
+        return hsv_area_onset(signals[hsv_key(spec['range'])], spec['thr'], spec['run'])
     return red_growth_onset(signals[f"red>{spec['tau']:g}"], spec['thr'], spec['window'],
                             spec['run'])
 
@@ -527,6 +584,21 @@ def onset_rules(tune: List[dict], k: int, tune_split: str = 'train'
     rules[ONSET_RULES[3]] = (None, 'nothing to tune on') if found is None else (
         found, f"τ={found['tau']:g}, W={found['window']}, m={found['run']}, "
         f"δ={found['thr']:.4g} (Acc@{k} {100 * found['acc']:.1f} %)")
+    found = None
+    for hsv_range in HSV_RANGES:
+        key = hsv_key(hsv_range)
+        for run in HSV_RUNS:
+            best = tune_threshold(
+                [(run_min_score(c['signals'][key], run), c['onset']) for c in pos],
+                [run_min_score(c['signals'][key], run) for c in neg], k)
+            if best is not None and (found is None or (best['acc'], -best['fa']) >
+                                     (found['acc'], -found['fa'])):
+                found = dict(best, kind='hsv', range=hsv_range, run=run)
+    rules[ONSET_RULES[4]] = (None, 'nothing to tune on') if found is None else (
+        found, 'H≤{}|≥{}, S≥{}, V {}-{}'.format(found['range'][0], 180 - found['range'][0],
+                                                *found['range'][1:]) +
+        f", m={found['run']}, share > {found['thr']:.4g} (Acc@{k} "
+        f"{100 * found['acc']:.1f} %)")
     return rules
 
 
