@@ -51,8 +51,10 @@ def _setup(tmp_path):
     rows = tmp_path / 'rows.py'
     rows.write_text(
         "split = 'test'\nrows = [\n"
-        f"    dict(name='Det', kind='readout', config='configs/det.py', checkpoint={str(ckpt)!r}),\n"
-        "    dict(name='LK', kind='test', stage='track', config='configs/lk.py', checkpoint=None),\n"
+        "    dict(name='Det', kind='readout', config='configs/det.py',\n"
+        f"         checkpoint={str(ckpt)!r}),\n"
+        "    dict(name='LK', kind='test', stage='track', config='configs/lk.py',\n"
+        "         checkpoint=None),\n"
         "    dict(name='Gone', kind='test', stage='source', config='configs/gone.py',\n"
         f"         checkpoint={str(tmp_path / 'missing.pth')!r}),\n"
         f"    dict(name='Rules', kind='rules', data_root='data', result={str(rules)!r}),\n"

@@ -11,8 +11,8 @@ so the numbers mean what the model metrics mean:
 - **onset** (detection clips; ``onset_accuracy``): a constant frame (the median onset of the
   tuning split's bleeding clips), frame difference in RGB and in the Red-Mask, first growth
   of the red area, and a UBE-style HSV bleeding-area rule (the share of red, saturated,
-  not-specular pixels in the view first exceeds a threshold for m frames). Acc@0/1/2/4/8/16, MAE, miss rate, false-alarm rate on clips without
-  bleeding.
+  not-specular pixels in the view first exceeds a threshold for m frames).
+  Acc@0/1/2/4/8/16, MAE, miss rate, false-alarm rate on clips without bleeding.
 - **source** (detection clips; ``error_rates``, ``pck``): frame centre, centre of the
   brightest region, darkest-red blob, Red-Mask argmax. Over the onset frames of bleeding
   clips (the source stage's task, as ``SourceDataset``) and over every visible annotated
@@ -595,8 +595,8 @@ def onset_rules(tune: List[dict], k: int, tune_split: str = 'train'
                                      (found['acc'], -found['fa'])):
                 found = dict(best, kind='hsv', range=hsv_range, run=run)
     rules[ONSET_RULES[4]] = (None, 'nothing to tune on') if found is None else (
-        found, 'H≤{}|≥{}, S≥{}, V {}-{}'.format(found['range'][0], 180 - found['range'][0],
-                                                *found['range'][1:]) +
+        found, 'H≤{0} or ≥{1}, S≥{2}, V {3}-{4}'.format(
+            found['range'][0], 180 - found['range'][0], *found['range'][1:]) +
         f", m={found['run']}, share > {found['thr']:.4g} (Acc@{k} "
         f"{100 * found['acc']:.1f} %)")
     return rules
