@@ -317,3 +317,30 @@ def test_hsv_area_onset_needs_m_frames_above_the_threshold(tool):
     assert tool.hsv_area_onset(share, 0.5, run=1) is None
     s = tool.run_min_score(share, 3)
     assert s[3] == pytest.approx(0.2) and np.isinf(s[-2:]).all()
+
+
+def test_hsv_rule_tunes_range_and_run_on_the_tuning_clips(tool):
+    n, onset = 40, 20
+    good = tool.hsv_key(tool.HSV_RANGES[2])
+
+    def clip(hsv, onset):
+        sig = {'rgb': np.zeros(n), 'red mask': np.zeros(n)}
+        sig.update({f'red>{tau:g}': np.zeros(n) for tau in tool.RED_TAUS})
+        sig.update({tool.hsv_key(r): np.zeros(n) for r in tool.HSV_RANGES})
+        sig[good] = hsv
+        return dict(onset=onset, signals=sig)
+
+    pos = np.zeros(n)
+    pos[3] = 0.9  # a one-frame flash: m = 1 fires there, 15 frames early
+    pos[onset:] = 0.5
+    neg = np.zeros(n)
+    neg[10:13] = 0.6  # a three-frame burst in a clip without bleeding: m = 3 false alarm
+    tune = [clip(pos, onset), clip(pos.copy(), onset), clip(neg, None)]
+    spec, params = tool.onset_rules(tune, k=0)['HSV bleeding area (UBE-style)']
+    # only range 2 carries the signal; m = 3 and m = 5 both hit frame 20, m = 5 has no
+    # false alarm on the clip without bleeding
+    assert spec['range'] == tool.HSV_RANGES[2] and spec['run'] == 5
+    assert spec['acc'] == 1.0 and spec['fa'] == 0.0 and 0.0 <= spec['thr'] < 0.5
+    assert 'm=5' in params and 'H≤14 or ≥166' in params
+    assert tool.predict_onset(spec, tune[0]['signals']) == onset
+    assert tool.predict_onset(spec, tune[2]['signals']) is None
