@@ -1,7 +1,10 @@
 # The rows of docs/results.md (tools/analysis_tools/compare.py): every method and baseline on
-# the v2 test split of the synthetic ESD benchmark. Kinds: see compare.py's docstring.
+# the v2 test split of the synthetic ESD benchmark. Row kinds and their fields ('test',
+# 'readout', 'streaming', 'rules'): see compare.py's docstring. Names are unique; --rows
+# takes them.
 split = 'test'
 data_root = 'data/synthetic_esd'
+benchmark = 'benchmark v2'
 
 rows = [
     # onset detection (paper Tables 3-5)

@@ -212,6 +212,9 @@ def test_thresholds_come_from_the_tuning_split_only(tool, converted_root):
     for stage in ('onset', ):
         assert ({r: m['params'] for r, m in val[stage].items()} ==
                 {r: m['params'] for r, m in test[stage].items()})
+    # every onset rule, the HSV bleeding area included, found something to tune on train
+    assert set(val['onset']) == set(tool.ONSET_RULES)
+    assert all(m['params'] != 'nothing to tune on' for m in val['onset'].values())
     assert ({r: m['params'] for r, m in val['source']['onset frames'].items()} ==
             {r: m['params'] for r, m in test['source']['onset frames'].items()})
     with pytest.raises(ValueError, match='never tuned on the test split'):
@@ -298,12 +301,17 @@ def test_hsv_bleeding_share_counts_red_saturated_pixels_in_the_view(tool):
     frame = np.zeros((20, 20, 3), np.uint8)
     frame[:, :] = (40, 100, 200)  # orange tissue: H 11, S 204, V 200
     frame[2:6, 2:7] = (0, 0, 180)  # 20 pure-red pixels (H 0, S 255, V 180)
-    frame[10:12, 10:13] = (250, 250, 255)  # 6 specular pixels: S 5, V 255
-    frame[15:17, 0:5] = (0, 0, 20)  # 10 dark red pixels: V 20 < v_lo
-    view = np.ones((20, 20), bool)
-    view[:, 18:] = False  # 40 pixels outside the view
-    # only the 20 pure-red pixels: tissue hue 11 > 8, specular V > 220, dark V < 40
-    assert tool.hsv_bleeding_share(frame, view, 8, 120, 40, 220) == pytest.approx(20 / 360)
+    frame[0, 0:2] = (0, 53, 200)  # 2 pixels on the hue bound h_hi = 8 (H 8)
+    frame[0, 2:4] = (53, 0, 200)  # 2 pixels on the bound 180 - 8 (H 172)
+    frame[0, 4:6] = (0, 60, 200)  # 2 pixels just past it (H 9)
+    frame[10:12, 10:13] = (60, 60, 250)  # 6 red specular pixels: H 0, S 194, V 250 > v_hi
+    frame[15:17, 0:5] = (0, 0, 20)  # 10 dark red pixels: V 20 < v_lo, still in the view
+    frame[:, 18:] = 0  # 40 black pixels outside the round view
+    view = tool.view_mask(frame)
+    assert np.count_nonzero(view) == 360 and not view[:, 18:].any()
+    # the 20 pure-red pixels and the 4 on the hue bounds: tissue hue 11 > 8, H 9 > 8,
+    # specular V > 220, dark V < 40
+    assert tool.hsv_bleeding_share(frame, view, 8, 120, 40, 220) == pytest.approx(24 / 360)
     # a wider hue range takes the tissue too (all view pixels but specular and dark ones)
     assert tool.hsv_bleeding_share(frame, view, 14, 120, 40, 220) == pytest.approx(
         (360 - 6 - 10) / 360)

@@ -314,8 +314,14 @@ def run_min_score(share: np.ndarray, run: int) -> np.ndarray:
 def hsv_area_onset(share: np.ndarray, thr: float, run: int = 3) -> Optional[int]:
     """UBE-style onset: the first frame ``t`` whose HSV bleeding-area share
     (:func:`hsv_bleeding_share`) exceeds ``thr`` on ``run`` consecutive frames
-    ``t .. t+run-1``; ``None`` when it never does. An absolute share, as capsule-endoscopy
-    bleeding rules use, not a growth over a baseline (that is the red-area growth rule)."""
+    ``t .. t+run-1``; ``None`` when it never does.
+
+    The share is absolute, not a growth over a running baseline: UBE-style
+    capsule-endoscopy detectors call each frame bleeding or not from its own share of
+    bleeding pixels, and a growth-over-baseline variant would be the red-area growth rule
+    again with another pixel test. The price: a red, saturated scene reads as bleeding
+    from its first frame, whatever happens later.
+    """
     t = int(first_exceeding(run_min_score(share, run), thr)[0])
     return None if t < 0 else t
 
