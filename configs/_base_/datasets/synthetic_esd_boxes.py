@@ -94,3 +94,34 @@ box_val_evaluator = dict(
     breakdown=())
 box_test_evaluator = dict(
     _delete_=True, type='mmbleed.DetectorReadoutMetric', score_thrs=(0.25, 0.10, 0.01))
+
+# Paper size (GPU): the 780x670 preset at 640x640, the same transforms (RTMDet-s, YOLOX-s).
+box_paper_data_root = 'data/synthetic_esd_780x670/detection/'
+box_paper_img_scale = (640, 640)
+box_paper_train_pipeline = [
+    dict(type='mmbleed.LoadFrames'),
+    dict(type='mmdet.LoadAnnotations', with_bbox=True),
+    dict(type='RandomResize', resize_type='mmdet.Resize', scale=box_paper_img_scale,
+         ratio_range=(0.75, 1.25), keep_ratio=True),
+    dict(type='mmdet.RandomCrop', crop_size=box_paper_img_scale, allow_negative_crop=True),
+    dict(type='mmdet.YOLOXHSVRandomAug'),
+    dict(type='mmdet.RandomFlip', prob=0.5, direction=['horizontal', 'vertical']),
+    dict(type='mmdet.Pad', size=box_paper_img_scale, pad_val=dict(img=(114, 114, 114))),
+    dict(type='mmdet.PackDetInputs', meta_keys=box_meta_keys),
+]
+box_paper_test_pipeline = [
+    dict(type='mmbleed.LoadFrames', keep_reader_open=True),
+    dict(type='mmdet.Resize', scale=box_paper_img_scale, keep_ratio=True),
+    dict(type='mmdet.Pad', size=box_paper_img_scale, pad_val=dict(img=(114, 114, 114))),
+    dict(type='mmdet.LoadAnnotations', with_bbox=True),
+    dict(type='mmdet.PackDetInputs', meta_keys=box_meta_keys),
+]
+# merged into the CPU dataloaders the detector configs already have
+box_paper_train_dataloader = dict(
+    batch_size=32,
+    num_workers=8,
+    dataset=dict(data_root=box_paper_data_root, pipeline=box_paper_train_pipeline))
+box_paper_test_dataloader = dict(
+    batch_size=32,
+    num_workers=8,
+    dataset=dict(data_root=box_paper_data_root, pipeline=box_paper_test_pipeline))
