@@ -203,11 +203,11 @@ def read_json(path: str) -> dict:
 
 
 def write_atomically(path: str, text: str) -> None:
+    """Write ``text`` (UTF-8) through a temporary file beside ``path``, creating its
+    folder (mmbleed's ``atomic_write_bytes``)."""
+    from mmbleed.datasets.raw_layout import atomic_write_bytes
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
-    tmp = path + '.tmp'
-    with open(tmp, 'w', encoding='utf-8', newline='') as f:
-        f.write(text)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, text.encode('utf-8'))
 
 
 def split_problem(cfg: Config, split: str) -> str:
