@@ -7,7 +7,7 @@ _base_ = [
     'mmdet::rtmdet/rtmdet_tiny_8xb32-300e_coco.py',
     '../_base_/datasets/synthetic_esd_boxes.py',
 ]
-max_epochs = 16
+max_epochs = {{_base_.box_cpu_max_epochs}}
 model = dict(
     backbone=dict(init_cfg=None),  # from scratch: nothing is downloaded
     bbox_head=dict(num_classes=1),
@@ -21,17 +21,7 @@ test_evaluator = {{_base_.box_test_evaluator}}
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs, dynamic_intervals=None)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=100),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=5e-5,
-        begin=max_epochs // 2,
-        end=max_epochs,
-        T_max=max_epochs // 2,
-        by_epoch=True,
-        convert_to_iter_based=True),
-]
+param_scheduler = {{_base_.box_cpu_param_scheduler}}
 # mmdet's switch to a mosaic-free pipeline at epoch 280 and its EMA are for 300 COCO
 # epochs; neither applies to a short CPU schedule with a mosaic-free pipeline
 custom_hooks = []

@@ -9,7 +9,7 @@ _base_ = [
     '../_base_/datasets/synthetic_esd_boxes.py',
 ]
 
-max_epochs = 16
+max_epochs = {{_base_.box_cpu_max_epochs}}
 model = dict(
     # one input size: mmdet's multi-scale batch resizing is for COCO's 640x640 training
     data_preprocessor=dict(batch_augments=None),
@@ -29,17 +29,7 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
     paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=100),
-    dict(
-        type='CosineAnnealingLR',
-        eta_min=5e-5,
-        begin=max_epochs // 2,
-        end=max_epochs,
-        T_max=max_epochs // 2,
-        by_epoch=True,
-        convert_to_iter_based=True),
-]
+param_scheduler = {{_base_.box_cpu_param_scheduler}}
 # mmdet's mosaic switch, norm sync and EMA are for 300 COCO epochs on 8 GPUs
 custom_hooks = []
 default_hooks = dict(

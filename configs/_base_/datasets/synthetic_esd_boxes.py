@@ -125,3 +125,18 @@ box_paper_test_dataloader = dict(
     batch_size=32,
     num_workers=8,
     dataset=dict(data_root=box_paper_data_root, pipeline=box_paper_test_pipeline))
+
+# The CPU schedule both YOLO-style baselines train with: 16 epochs, 100 warm-up iterations,
+# cosine decay over the second half (the detector configs set train_cfg.max_epochs to match).
+box_cpu_max_epochs = 16
+box_cpu_param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0, end=100),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=5e-5,
+        begin=box_cpu_max_epochs // 2,
+        end=box_cpu_max_epochs,
+        T_max=box_cpu_max_epochs // 2,
+        by_epoch=True,
+        convert_to_iter_based=True),
+]
