@@ -102,6 +102,23 @@ class BaseClipDataset(BaseDataset):
                 raise ValueError(
                     f"{where}: annotations[{i}] 'point' must be [x, y] or "
                     f'null, got {point!r}')
+            if point is not None:
+                self._check_point_in_frame(where, ann, point, int(raw_data_info['width']),
+                                           int(raw_data_info['height']))
+
+    @staticmethod
+    def _check_point_in_frame(where: str, ann: dict, point: list, width: int,
+                              height: int) -> None:
+        """A point must be a finite (x, y) inside the frame (pixel centres at integers: the
+        frame spans [-0.5, w - 0.5] x [-0.5, h - 0.5]), as the LabelMe ingest requires."""
+        try:
+            x, y = float(point[0]), float(point[1])
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: frame {ann['frame']}: point {point!r} is not two "
+                             'numbers') from None
+        if not (-0.5 <= x <= width - 0.5 and -0.5 <= y <= height - 0.5):
+            raise ValueError(f"{where}: frame {ann['frame']}: point ({x:g}, {y:g}) is outside "
+                             f'the {width}x{height} frame')
 
     def parse_data_info(self, raw_data_info: dict) -> List[dict]:
         self._check_entry(raw_data_info)

@@ -23,6 +23,10 @@ class SourceDataset(BaseClipDataset):
             source is visible. Defaults to ``'onset'``.
         num_pseudo (int): frames after the sample's frame for pseudo-labels, clipped to the
             clip's end. Defaults to 10.
+        lookahead (int): Δ, frames after the sample's frame a look-ahead localizer sees
+            (:class:`~mmbleed.models.detectors.BleedSourceLocalizer`): frame ``t + k`` is
+            paired with ``t + k + Δ``, so ``pseudo_frame_indices`` runs to ``t + n + Δ``
+            (clipped to the clip's end). Defaults to 0.
         **kwargs: see :class:`BaseClipDataset`.
 
     Clips without onset, or whose source is not annotated or hidden at the onset frame,
@@ -30,19 +34,24 @@ class SourceDataset(BaseClipDataset):
 
     Sample fields besides the common ones: ``frame_indices`` (``[t]``), ``frame_idx`` (t),
     ``gt_point`` (``(2,)`` float32, original pixels), ``gt_visible`` (True),
-    ``pseudo_frame_indices`` (``[t+1, ..., min(t+n, T-1)]``).
+    ``pseudo_frame_indices`` (``[t+1, ..., min(t+n+Δ, T-1)]``).
     """
 
     def __init__(self,
                  *args,
                  frames: str = 'onset',
                  num_pseudo: int = 10,
+                 lookahead: int = 0,
                  **kwargs) -> None:
         if frames not in ('onset', 'annotated'):
             raise ValueError(
                 f"frames must be 'onset' or 'annotated', got {frames!r}")
+        if num_pseudo < 0 or lookahead < 0:
+            raise ValueError(f'num_pseudo and lookahead are frame counts >= 0, got '
+                             f'num_pseudo={num_pseudo}, lookahead={lookahead}')
         self.frames = frames
         self.num_pseudo = num_pseudo
+        self.lookahead = lookahead
         super().__init__(*args, **kwargs)
 
     def expand_clip(self, clip: dict, annotations: List[dict]) -> List[dict]:
@@ -68,5 +77,5 @@ class SourceDataset(BaseClipDataset):
                     gt_visible=True,
                     pseudo_frame_indices=list(
                         range(t + 1,
-                              min(t + self.num_pseudo, last) + 1))))
+                              min(t + self.num_pseudo + self.lookahead, last) + 1))))
         return samples

@@ -79,6 +79,12 @@ def test_skips_hidden_or_unannotated_onset(converted_root, annotations):
      "clip P9/C0: annotations[0] has no key 'frame'"),
     ((), [dict(frame=20, point=[3.0], visible=True)],
      "clip P9/C0: annotations[0] 'point' must be [x, y]"),
+    ((), [dict(frame=20, point=[64.0, 4.0], visible=True)],
+     'clip P9/C0: frame 20: point (64, 4) is outside the 64x48 frame'),
+    ((), [dict(frame=20, point=[3.0, -1.0], visible=False)],
+     'clip P9/C0: frame 20: point (3, -1) is outside the 64x48 frame'),
+    ((), [dict(frame=20, point=['a', 4.0], visible=True)],
+     "clip P9/C0: frame 20: point ['a', 4.0] is not two numbers"),
 ])
 def test_hand_edited_annotation_file_names_the_problem(converted_root, drop,
                                                        annotations, problem):
@@ -90,6 +96,26 @@ def test_hand_edited_annotation_file_names_the_problem(converted_root, drop,
     assert problem in msg, msg
 
 
+def test_point_on_the_frame_edge_is_inside(converted_root):
+    # pixel centres at integers: the 64x48 frame spans [-0.5, 63.5] x [-0.5, 47.5]
+    ann = _write_ann(converted_root, [dict(frame=20, point=[63.5, -0.5], visible=True)], 20)
+    assert len(SourceDataset(ann_file=ann, data_root=converted_root)) == 1
+
+
+def test_lookahead_extends_the_frames_after_each_sample(converted_root):
+    ds = build(converted_root, num_pseudo=10, lookahead=5)
+    info = {ds.get_data_info(i)['clip_id']: ds.get_data_info(i) for i in range(len(ds))}
+    assert info['P000/C000']['pseudo_frame_indices'] == list(range(21, 36))
+    ds = build(converted_root, frames='annotated', num_pseudo=2, lookahead=3)
+    by_key = {(i['clip_id'], i['frame_idx']): i
+              for i in (ds.get_data_info(k) for k in range(len(ds)))}
+    assert by_key[('P002/C000', 35)]['pseudo_frame_indices'] == [36, 37, 38, 39]  # clip end
+    test = build(converted_root, 'test', num_pseudo=0, lookahead=4)
+    assert test.get_data_info(0)['pseudo_frame_indices'] == [1, 2, 3, 4]
+
+
 def test_bad_option(converted_root):
     with pytest.raises(ValueError, match="'onset' or 'annotated'"):
         build(converted_root, frames='all')
+    with pytest.raises(ValueError, match='lookahead=-1'):
+        build(converted_root, lookahead=-1)

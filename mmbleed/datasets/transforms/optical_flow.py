@@ -154,6 +154,10 @@ class PropagatePseudoPoints(BaseTransform):
             Defaults to None.
         overwrite (bool): Recompute even when ``pseudo_points`` is already present (e.g.
             read from a pseudo-label file). Defaults to False.
+        max_steps (int, optional): Propagate over the first ``max_steps`` frames of
+            ``pseudo_imgs`` only (the later ones stay NaN / invalid), e.g. when the frames
+            after them are there as a look-ahead localizer's evidence frames. ``None`` = all.
+            Defaults to None.
         channel_order (str): ``'bgr'`` or ``'rgb'``. Defaults to ``'bgr'``.
     """
 
@@ -166,7 +170,11 @@ class PropagatePseudoPoints(BaseTransform):
                  stop_on_invalid: bool = True,
                  window_radius: Optional[int] = None,
                  overwrite: bool = False,
-                 channel_order: str = 'bgr') -> None:
+                 channel_order: str = 'bgr',
+                 max_steps: Optional[int] = None) -> None:
+        if max_steps is not None and max_steps < 0:
+            raise ValueError(f'max_steps must be >= 0 or None, got {max_steps}')
+        self.max_steps = max_steps
         self.estimator = _FlowEstimator(method, dis_preset, farneback_cfg)
         self.fb_alpha = float(fb_alpha)
         self.fb_beta = float(fb_beta)
@@ -218,10 +226,11 @@ class PropagatePseudoPoints(BaseTransform):
         if point is not None and visible:
             point = np.asarray(point, dtype=np.float64).reshape(2)
             if np.isfinite(point).all():
+                steps = num if self.max_steps is None else min(num, self.max_steps)
                 frames = [_gray(results['img'], self.channel_order)]
-                frames += [_gray(img, self.channel_order) for img in pseudo_imgs]
+                frames += [_gray(img, self.channel_order) for img in pseudo_imgs[:steps]]
                 alive = True
-                for i in range(num):
+                for i in range(steps):
                     point, ok = self._step(frames[i], frames[i + 1], point)
                     ok = ok and alive
                     if ok:

@@ -3,8 +3,9 @@ from .heatmap_point_regressor import HeatmapPointRegressor
 from .onset_detector import BleedOnsetDetector, OnsetStreamStatus
 from .point_conversion import input_to_original
 from .red_mask_localizer import RedMaskLocalizer
+from .source_localizer import BleedSourceLocalizer, SourcePrediction
 
 __all__ = [
-    'BleedOnsetDetector', 'OnsetStreamStatus', 'HeatmapPointRegressor', 'RedMaskLocalizer',
-    'input_to_original'
+    'BleedOnsetDetector', 'BleedSourceLocalizer', 'OnsetStreamStatus', 'HeatmapPointRegressor',
+    'RedMaskLocalizer', 'SourcePrediction', 'input_to_original'
 ]

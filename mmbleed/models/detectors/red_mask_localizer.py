@@ -4,6 +4,11 @@
 The non-trainable red-intensity map of :func:`mmbleed.utils.red_mask_map`, smoothed, and its
 argmax as the bleeding source. No weights: ``tools/test.py CONFIG`` runs it without a
 checkpoint.
+
+With ``lookahead`` = Δ > 0 it reads the red that *appeared* between the frame and the frame Δ
+later (``max(0, red(t + Δ) - red(t))``, the third channel of
+:class:`~mmbleed.models.fusion.RedMaskFeature`): the hand-crafted rule that sees the same frames
+as a look-ahead :class:`~mmbleed.models.detectors.BleedSourceLocalizer`.
 """
 from typing import Dict, List, Optional, Union
 
@@ -14,6 +19,7 @@ from mmengine.model import BaseModel
 from mmbleed.registry import MODELS
 from mmbleed.structures import BleedDataSample
 from mmbleed.utils.red_mask import red_mask_map
+from ..fusion.red_mask_feature import RedMaskFeature
 from .point_conversion import input_to_original
 
 
@@ -26,6 +32,8 @@ class RedMaskLocalizer(BaseModel):
             ``'bgr'`` (the pipeline's) or ``'rgb'``. Defaults to ``'bgr'``.
         smooth_sigma (float): sigma in input pixels of the Gaussian that smooths the map
             before the argmax (0 disables). Defaults to 2.0.
+        lookahead (int): Δ; 0 reads the frame's red, Δ > 0 the red that appeared by frame
+            ``t + Δ`` (the dataset's ``lookahead`` must be at least Δ). Defaults to 0.
         data_preprocessor (dict, optional): defaults to MMEngine's
             ``ImgDataPreprocessor`` without normalisation (values stay in [0, 255]).
     """
@@ -33,6 +41,7 @@ class RedMaskLocalizer(BaseModel):
     def __init__(self,
                  channel_order: str = 'bgr',
                  smooth_sigma: float = 2.0,
+                 lookahead: int = 0,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
@@ -41,6 +50,9 @@ class RedMaskLocalizer(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.channel_order = channel_order
         self.smooth_sigma = smooth_sigma
+        if lookahead < 0:
+            raise ValueError(f'lookahead must be >= 0 frames, got {lookahead}')
+        self.lookahead = int(lookahead)
 
     def _smooth(self, maps: torch.Tensor) -> torch.Tensor:
         if self.smooth_sigma <= 0:
@@ -58,12 +70,31 @@ class RedMaskLocalizer(BaseModel):
             kernel.view(1, 1, -1, 1))
         return maps[:, 0]
 
+    def _appeared_red(self, inputs: torch.Tensor,
+                      data_samples: Optional[List[BleedDataSample]]) -> torch.Tensor:
+        """``max(0, red(t + Δ) - red(t))`` per sample; the clip's last frame when it ends
+        before ``t + Δ``."""
+        later = []
+        for i, sample in enumerate(data_samples or []):
+            frames = sample.get('pseudo_inputs')
+            if frames is None and sample.metainfo.get('pseudo_frame_indices', None) != []:
+                raise ValueError(f'lookahead={self.lookahead}: the rule needs the frames '
+                                 'after each sample; set lookahead on SourceDataset too')
+            later.append(frames[min(self.lookahead, len(frames)) - 1]
+                         if frames is not None and len(frames) else inputs[i])
+        feature = RedMaskFeature(num_frames=2, channel_order=self.channel_order)
+        pairs = torch.cat([inputs.float(), torch.stack(later).to(inputs.device).float()], 1)
+        return feature(pairs)[:, 2]
+
     def forward(self,
                 inputs: torch.Tensor,
                 data_samples: Optional[List[BleedDataSample]] = None,
                 mode: str = 'predict') -> Union[Dict, List, torch.Tensor]:
         """``inputs``: ``(B, 3, H, W)`` in [0, 255]; modes 'predict' and 'tensor'."""
-        maps = self._smooth(red_mask_map(inputs, self.channel_order))
+        if self.lookahead:
+            maps = self._smooth(self._appeared_red(inputs, data_samples))
+        else:
+            maps = self._smooth(red_mask_map(inputs, self.channel_order))
         if mode == 'tensor':
             return maps
         if mode == 'loss':

@@ -86,3 +86,18 @@ def test_existing_pseudo_points_are_kept():
                                            gt_point=np.array([1.0, 1.0]),
                                            pseudo_points=existing))
     assert results['pseudo_points'] is existing
+
+
+def test_max_steps_leaves_the_evidence_frames_unlabelled():
+    base = _texture(1)
+    step = np.array([2, 1])
+    pseudo = [_view(base, *(step * k)) for k in range(1, 6)]
+    start = np.array([40.0, 30.0], np.float32)
+    results = PropagatePseudoPoints(max_steps=3)(
+        dict(img=_view(base, 0, 0), pseudo_imgs=pseudo, gt_point=start, gt_visible=True))
+    pts, valid = results['pseudo_points'], results['pseudo_valid']
+    assert pts.shape == (5, 2) and valid.tolist() == [True, True, True, False, False]
+    assert np.isnan(pts[3:]).all()
+    assert np.abs(pts[:3] - (start + step[None] * np.arange(1, 4)[:, None])).max() < 0.5
+    with pytest.raises(ValueError, match='max_steps'):
+        PropagatePseudoPoints(max_steps=-1)

@@ -1,0 +1,40 @@
+# The source module's report (docs/source_localization.md's tables, written by
+# tools/analysis_tools/compare.py --list configs/results/v2_source_module.py): BleedOrigin's
+# source module on the v2 test split beside its ablations (one part off each), the plain
+# heat-map regressor trained for the same 12 epochs, and the shortcut rules, all on the onset
+# frames of the test split.
+split = 'test'
+data_root = 'data/synthetic_esd'
+benchmark = 'benchmark v2'
+
+_detect = 'configs/detect/bleedorigin-source_{}_synthetic-esd-small.py'
+_variants = [
+    ('BleedOrigin source module (CPU, look-ahead 10 frames)', 'resnet18-tiny', 'source_full'),
+    ('  no Red-Mask (K = Q)', 'resnet18-tiny_no-red-mask', 'source_no-red-mask'),
+    ('  no prior added to the heat map (Red-Mask in Eq. 3 keys and fusion)',
+     'resnet18-tiny_no-prior-skip', 'source_no-prior-skip'),
+    ('  Red-Mask as attention keys only (Eq. 3 literally)', 'resnet18-tiny_keys-only',
+     'source_keys-only'),
+    ('  no pseudo-labels', 'resnet18-tiny_no-pseudo', 'source_no-pseudo'),
+    ('  no Huber term', 'resnet18-tiny_no-huber', 'source_no-huber'),
+    ('  one scale (H/8) instead of four', 'resnet18-tiny_single-scale', 'source_single-scale'),
+    ('  encoder: tiny ViT instead of slim ResNet-18', 'vit-tiny', 'source_vit-tiny'),
+    ('  no look-ahead (the onset frame alone, as the paper)', 'resnet18-tiny_no-lookahead',
+     'source_no-lookahead'),
+]
+rows = [
+    dict(name=name.strip(), kind='test', stage='source', config=_detect.format(part),
+         checkpoint=f'work_dirs/{work_dir}/epoch_40.pth') for name, part, work_dir in _variants
+] + [
+    dict(name='Heat-map regressor (slim ResNet-18, 12 epochs, onset frame)', kind='test',
+         stage='source',
+         config='configs/source/heatmap-regressor_resnet18-tiny_synthetic-esd-small.py',
+         checkpoint='work_dirs/heatmap-regressor_resnet18-tiny_synthetic-esd-small/epoch_12.pth'),
+    dict(name='Red-Mask argmax (onset frame)', kind='test', stage='source',
+         config='configs/baselines/red-mask_synthetic-esd-small.py', checkpoint=None),
+    dict(name='Red-Mask argmax of the red that appeared in 10 frames', kind='test',
+         stage='source', config='configs/baselines/red-mask-appeared_synthetic-esd-small.py',
+         checkpoint=None),
+    dict(name='Hand-crafted rules', kind='rules', data_root=data_root,
+         result='work_dirs/shortcut_baselines.json'),
+]
