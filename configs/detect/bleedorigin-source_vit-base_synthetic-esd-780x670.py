@@ -27,7 +27,7 @@ model = dict(
         in_channels=6,
         out_type='featmap',
         with_cls_token=False,
-        out_indices=(-1, )),
+        out_indices=-1),
     heatmap_module=dict(
         type='HeatmapHead', in_channels=768, out_channels=64, feat_channels=128,
         num_upsamples=3),

@@ -13,6 +13,6 @@ model = dict(
         out_type='featmap',
         with_cls_token=False,
         drop_rate=0.0,
-        out_indices=(-1, )),
+        out_indices=-1),
     heatmap_module=dict(in_channels=64),
     attention=dict(value_channels=64))

@@ -35,6 +35,6 @@ rows = [
     dict(name='Red-Mask argmax of the red that appeared in 10 frames', kind='test',
          stage='source', config='configs/baselines/red-mask-appeared_synthetic-esd-small.py',
          checkpoint=None),
-    dict(name='Hand-crafted rules', kind='rules', data_root=data_root,
+    dict(name='Hand-crafted rules', kind='rules', data_root=data_root, stages=('source', ),
          result='work_dirs/shortcut_baselines.json'),
 ]

@@ -37,6 +37,15 @@ rows = [
          checkpoint='work_dirs/heatmap-regressor_resnet18-tiny_synthetic-esd-small/epoch_12.pth'),
     dict(name='Red-Mask argmax', kind='test', stage='source',
          config='configs/baselines/red-mask_synthetic-esd-small.py', checkpoint=None),
+    # BleedOrigin's source module and the rule that sees the same frames (look-ahead 10);
+    # its ablations: configs/results/v2_source_module.py
+    dict(name='BleedOrigin source module (CPU, look-ahead 10 frames)', kind='test',
+         stage='source',
+         config='configs/detect/bleedorigin-source_resnet18-tiny_synthetic-esd-small.py',
+         checkpoint='work_dirs/source_full/epoch_40.pth'),
+    dict(name='Red-Mask argmax of the red that appeared in 10 frames', kind='test',
+         stage='source', config='configs/baselines/red-mask-appeared_synthetic-esd-small.py',
+         checkpoint=None),
     # tracking (Table 7), online through init/step
     dict(name='Static point', kind='test', stage='track',
          config='configs/baselines/static-point_synthetic-esd-small.py', checkpoint=None),

@@ -11,7 +11,7 @@ from mmbleed.utils import register_all_modules
 
 register_all_modules()
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'detect', '*.py')))
+CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'detect', 'bleedorigin-detect_*.py')))
 
 
 def build(name):

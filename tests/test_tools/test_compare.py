@@ -217,3 +217,14 @@ def test_invalid_row_list_is_refused(tmp_path):
                     "             checkpiont='a.pth')]\n")
     assert compare.main(['--list', str(rows), '--out-md', str(tmp_path / 'r.md')]) == 1
     assert not (tmp_path / 'r.md').exists()
+
+
+def test_rules_row_limited_to_some_stages(tmp_path):
+    rows, cache, _ = _setup(tmp_path)
+    text = rows.read_text().replace("result=", "stages=('source', ), result=")
+    rows.write_text(text)
+    md = _run(tmp_path, rows, cache, '--collect-only', status=0)
+    assert '| frame centre (rule) |' in md
+    assert '| static point (rule) |' not in md and '| constant (rule) |' not in md
+    rows.write_text(text.replace("stages=('source', )", "stages=('sources', )"))
+    assert compare.main(['--list', str(rows), '--out-md', str(tmp_path / 'r.md')]) == 1

@@ -24,8 +24,9 @@ row has a unique ``name`` and a ``kind``:
   functions ``OnsetMetric`` uses.
 - ``kind='rules'``, ``data_root``, optional ``result`` (default
   ``<cache dir>/<slug>.json``): the hand-crafted rules of ``hand_crafted_baselines.py
-  --out-json``, one row per rule and stage, every rule the JSON holds; the source rules on
-  the 'onset frames' point set (the source stage's task).
+  --out-json``, one row per rule and stage, every rule the JSON holds (optional ``stages``:
+  only those stages' rules); the source rules on the 'onset frames' point set (the source
+  stage's task).
 
 Caching: a ``test``, ``readout`` or ``streaming`` row's result is ``<cache dir>/<slug>.json``
 (slug: the config's file name without ``.py``) holding ``name, kind, config, checkpoint,
@@ -75,7 +76,7 @@ KINDS = {
     'test': (('config', 'stage'), ('checkpoint', )),
     'readout': (('config', 'checkpoint'), ()),
     'streaming': (('config', 'checkpoint'), ('result', )),
-    'rules': (('data_root', ), ('result', )),
+    'rules': (('data_root', ), ('result', 'stages')),
 }
 KIND_STAGES = {'readout': ('onset', 'source'), 'streaming': ('onset', ), 'rules': STAGES}
 NO_VALUE = '—'
@@ -150,6 +151,10 @@ def load_rows(spec: Config, cache_dir: str) -> List[dict]:
             row.setdefault('result', osp.join(cache_dir, slug(row) + '.streaming.json'))
         elif kind == 'rules':
             row.setdefault('result', osp.join(cache_dir, slug(row) + '.json'))
+            unknown_stages = sorted(set(row.get('stages', STAGES)) - set(STAGES))
+            if unknown_stages:
+                raise ValueError(f'row {name!r}: unknown stages {unknown_stages}, choose '
+                                 f'from {STAGES}')
         row.setdefault('checkpoint', None)
         rows.append(row)
     return rows
@@ -428,8 +433,9 @@ def table_rows(row: dict, data: dict, split: str) -> List[dict]:
     groups = [('onset', data.get('onset') or {}),
               ('source', (data.get('source') or {}).get('onset frames') or {}),
               ('track', data.get('track') or {})]
+    stages = row.get('stages', STAGES)
     return [dict(base, name=f'{rule} (rule)', stage=stage, metrics=metrics)
-            for stage, rules in groups for rule, metrics in rules.items()]
+            for stage, rules in groups if stage in stages for rule, metrics in rules.items()]
 
 
 # ---------------------------------------------------------------------------- rendering

@@ -5,8 +5,9 @@ Encoder F_p (any mmpretrain backbone, at H/8) → Heat-Map module F_h (two 3×3 
 upsampling conv, :class:`~mmbleed.models.heads.HeatmapHead`, dense at input resolution);
 Red-Mask feature F_r (:class:`~mmbleed.models.fusion.RedMaskFeature`, non-trainable); the
 multi-scale attention of Eq. 3 (:class:`~mmbleed.models.fusion.MultiScaleAttention`, Q = F_h,
-K = F_r, V = F_p at H, H/2, H/4, H/8); a 1×1 conv to one heat map at input resolution; its
-argmax is the source. Trained with Eq. 5 (:class:`~mmbleed.models.losses.SourceLoss`) on the
+K = F_r, V = F_p at H, H/2, H/4, H/8); a 1×1 conv to one heat map at input resolution (with
+``prior_skip``, plus the smoothed Red-Mask prior times a learned gain); its argmax is the
+source. Trained with Eq. 5 (:class:`~mmbleed.models.losses.SourceLoss`) on the
 expert point and on optical-flow pseudo-labels of the frames after it.
 
 Look-ahead (mmbleed's addition, ``lookahead`` = Δ frames). In the synthetic ESD videos, as in a
