@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from mmbleed.models import (BleedSourceLocalizer, MultiScaleAttention, RedMaskFeature,
-                            SourceLoss, soft_argmax_2d)
+                            RedMaskLocalizer, SourceLoss, soft_argmax_2d)
 from mmbleed.models.fusion.multiscale_attention import window_partition, window_reverse
 from mmbleed.structures import BleedDataSample
 
@@ -289,3 +289,19 @@ def test_learns_where_the_red_appeared():
     centre = np.linalg.norm(sources - (np.array(INPUT) - 1) / 2, axis=1)
     assert (err < 5).mean() >= 0.8, err
     assert (centre < 5).mean() < 0.2
+
+
+def test_red_mask_rule_with_lookahead_reads_the_red_that_appeared():
+    frames, sources = _red_appears(np.random.default_rng(3), 3)
+    frames[:, [2, 5], 5:9, 5:9] = 255  # red in both frames: it did not appear
+    frames[:, [0, 1, 3, 4], 5:9, 5:9] = 0
+    rule = RedMaskLocalizer(lookahead=5, smooth_sigma=1.0)
+    samples = [
+        _sample(dict(scale_factor=(1.0, 1.0)), later=frames[i, 3:][None].repeat(5, 1, 1, 1))
+        for i in range(3)
+    ]
+    rule(frames[:, :3], samples, mode='predict')
+    pred = np.stack([s.pred_point for s in samples])
+    assert np.abs(pred - sources).max() <= 1.5
+    with pytest.raises(ValueError, match='set lookahead on SourceDataset'):
+        rule(frames[:, :3], [_sample()], mode='predict')

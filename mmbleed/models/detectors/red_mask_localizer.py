@@ -74,8 +74,11 @@ class RedMaskLocalizer(BaseModel):
                       data_samples: Optional[List[BleedDataSample]]) -> torch.Tensor:
         """``max(0, red(t + Δ) - red(t))`` per sample; the clip's last frame when it ends
         before ``t + Δ``."""
+        if not data_samples:
+            raise ValueError(f'lookahead={self.lookahead}: the rule needs data samples with '
+                             'the frames after each sample')
         later = []
-        for i, sample in enumerate(data_samples or []):
+        for i, sample in enumerate(data_samples):
             frames = sample.get('pseudo_inputs')
             if frames is None and sample.metainfo.get('pseudo_frame_indices', None) != []:
                 raise ValueError(f'lookahead={self.lookahead}: the rule needs the frames '
