@@ -26,6 +26,10 @@ rows = [
     dict(name=name.strip(), kind='test', stage='source', config=_detect.format(part),
          checkpoint=f'work_dirs/{work_dir}/epoch_40.pth') for name, part, work_dir in _variants
 ] + [
+    dict(name='3x the training clips (80 more, another seed; same 200 steps)',
+         kind='test', stage='source', config=_detect.format('resnet18-tiny_more-train-clips'),
+         checkpoint='work_dirs/source_more-train-clips/epoch_14.pth'),
+] + [
     dict(name='Heat-map regressor (slim ResNet-18, 12 epochs, onset frame)', kind='test',
          stage='source',
          config='configs/source/heatmap-regressor_resnet18-tiny_synthetic-esd-small.py',

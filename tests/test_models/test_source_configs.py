@@ -34,7 +34,9 @@ def test_cpu_config_builds(name):
     cfg = load(name)
     model = MODELS.build(cfg.model)
     assert model.lookahead == cfg.test_dataloader.dataset.lookahead
-    assert model.lookahead == cfg.train_dataloader.dataset.lookahead
+    train = cfg.train_dataloader.dataset
+    for dataset in (train.datasets if train.type == 'ConcatDataset' else [train]):
+        assert dataset.lookahead == model.lookahead and dataset.frames == 'onset'
     assert tuple(model.codec.input_size) == tuple(cfg.codec.input_size)
 
 
