@@ -13,6 +13,8 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
+from .raw_layout import mmbleed_to_labelme, point_in_frame
+
 
 class BaseClipDataset(BaseDataset):
     """Base of :class:`OnsetDataset`, :class:`SourceDataset`, :class:`TrackingDataset`.
@@ -110,13 +112,13 @@ class BaseClipDataset(BaseDataset):
     def _check_point_in_frame(where: str, ann: dict, point: list, width: int,
                               height: int) -> None:
         """A point must be a finite (x, y) inside the frame (pixel centres at integers: the
-        frame spans [-0.5, w - 0.5] x [-0.5, h - 0.5]), as the LabelMe ingest requires."""
+        frame spans [-0.5, w - 0.5] x [-0.5, h - 0.5]): the LabelMe ingest's own test."""
         try:
             x, y = float(point[0]), float(point[1])
         except (TypeError, ValueError):
             raise ValueError(f"{where}: frame {ann['frame']}: point {point!r} is not two "
                              'numbers') from None
-        if not (-0.5 <= x <= width - 0.5 and -0.5 <= y <= height - 0.5):
+        if not point_in_frame(*mmbleed_to_labelme(x, y), width, height):
             raise ValueError(f"{where}: frame {ann['frame']}: point ({x:g}, {y:g}) is outside "
                              f'the {width}x{height} frame')
 

@@ -21,6 +21,7 @@ from mmbleed.structures import BleedDataSample
 from mmbleed.utils.red_mask import red_mask_map
 from ..fusion.red_mask_feature import RedMaskFeature
 from .point_conversion import input_to_original
+from .source_localizer import stack_evidence_frames
 
 
 @MODELS.register_module()
@@ -74,19 +75,8 @@ class RedMaskLocalizer(BaseModel):
                       data_samples: Optional[List[BleedDataSample]]) -> torch.Tensor:
         """``max(0, red(t + Δ) - red(t))`` per sample; the clip's last frame when it ends
         before ``t + Δ``."""
-        if not data_samples:
-            raise ValueError(f'lookahead={self.lookahead}: the rule needs data samples with '
-                             'the frames after each sample')
-        later = []
-        for i, sample in enumerate(data_samples):
-            frames = sample.get('pseudo_inputs')
-            if frames is None and sample.metainfo.get('pseudo_frame_indices', None) != []:
-                raise ValueError(f'lookahead={self.lookahead}: the rule needs the frames '
-                                 'after each sample; set lookahead on SourceDataset too')
-            later.append(frames[min(self.lookahead, len(frames)) - 1]
-                         if frames is not None and len(frames) else inputs[i])
         feature = RedMaskFeature(num_frames=2, channel_order=self.channel_order)
-        pairs = torch.cat([inputs.float(), torch.stack(later).to(inputs.device).float()], 1)
+        pairs = stack_evidence_frames(inputs, data_samples, self.lookahead)
         return feature(pairs)[:, 2]
 
     def forward(self,

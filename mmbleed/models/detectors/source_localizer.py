@@ -60,6 +60,45 @@ class SourcePrediction:
     topk_scores: np.ndarray
 
 
+def frames_after(data_samples: Optional[List[BleedDataSample]],
+                 lookahead: int) -> List[torch.Tensor]:
+    """Each sample's ``(L, 3, H, W)`` frames after its frame (``pseudo_inputs``); L = 0 for a
+    sample on its clip's last frame (empty ``pseudo_frame_indices``)."""
+    if not data_samples:
+        raise ValueError(f'lookahead={lookahead}: the look-ahead needs data samples with the '
+                         'frames after each sample')
+    later = []
+    for sample in data_samples:
+        frames = sample.get('pseudo_inputs')
+        if frames is None:
+            if sample.metainfo.get('pseudo_frame_indices', None) != []:
+                raise ValueError(
+                    f'lookahead={lookahead}: the look-ahead needs the frames after each '
+                    'sample; set lookahead on SourceDataset too (its pseudo_frame_indices)')
+            frames = torch.zeros(0, 3, 1, 1, dtype=torch.uint8)
+        later.append(frames)
+    return later
+
+
+def evidence_index(k: int, lookahead: int, num_later: int) -> int:
+    """Index in the frames after frame ``t`` of frame ``t + k``'s evidence frame
+    ``t + k + Δ``, or of the clip's last frame when the clip ends before it."""
+    return min(k + lookahead, num_later) - 1
+
+
+def stack_evidence_frames(inputs: torch.Tensor, data_samples: Optional[List[BleedDataSample]],
+                          lookahead: int) -> torch.Tensor:
+    """``(B, 3, H, W)`` frames ``t`` → ``(B, 6, H, W)``: each with its evidence frame
+    ``t + Δ`` stacked on the channels (a sample on its clip's last frame is its own
+    evidence), as float."""
+    inputs = inputs.float()
+    evidence = [
+        later[evidence_index(0, lookahead, len(later))] if len(later) else inputs[i]
+        for i, later in enumerate(frames_after(data_samples, lookahead))
+    ]
+    return torch.cat([inputs, torch.stack(evidence).to(inputs)], dim=1)
+
+
 @MODELS.register_module()
 class BleedSourceLocalizer(BaseModel):
     """Heat-map source localization with Red-Mask multi-scale attention (Eq. 3, Eq. 5).
@@ -204,42 +243,12 @@ class BleedSourceLocalizer(BaseModel):
         raise RuntimeError(f'Invalid mode "{mode}"')
 
     # -- inputs ------------------------------------------------------------------------------
-    def _later_frames(self, data_samples: Optional[List[BleedDataSample]]
-                      ) -> List[torch.Tensor]:
-        """Each sample's ``(L, 3, H, W)`` frames after its frame (``pseudo_inputs``); L = 0
-        for a sample on its clip's last frame (empty ``pseudo_frame_indices``)."""
-        if not data_samples:
-            raise ValueError('the localizer needs data samples with the frames after each '
-                             'sample')
-        later = []
-        for sample in data_samples:
-            frames = sample.get('pseudo_inputs')
-            if frames is None:
-                if sample.metainfo.get('pseudo_frame_indices', None) != []:
-                    raise ValueError(
-                        f'lookahead={self.lookahead}: the localizer needs the frames after '
-                        'each sample; set lookahead on SourceDataset too (its '
-                        'pseudo_frame_indices)')
-                frames = torch.zeros(0, 3, 1, 1, dtype=torch.uint8)
-            later.append(frames)
-        return later
-
-    def _evidence_index(self, k: int, num_later: int) -> int:
-        """Index in the later frames of frame ``t + k``'s evidence frame ``t + k + Δ``, or of
-        the clip's last frame when the clip ends before it."""
-        return min(k + self.lookahead, num_later) - 1
-
     def _frames(self, inputs: torch.Tensor,
                 data_samples: Optional[List[BleedDataSample]]) -> torch.Tensor:
         """Frame ``t`` (and its evidence frame ``t + Δ``) stacked on the channels."""
-        inputs = inputs.float()
         if not self.lookahead:
-            return inputs
-        evidence = []
-        for i, later in enumerate(self._later_frames(data_samples)):
-            evidence.append(later[self._evidence_index(0, len(later))] if len(later) else
-                            inputs[i])  # a sample on the clip's last frame is its own evidence
-        return torch.cat([inputs, torch.stack(evidence).to(inputs)], dim=1)
+            return inputs.float()
+        return stack_evidence_frames(inputs, data_samples, self.lookahead)
 
     # -- training ----------------------------------------------------------------------------
     def _loss(self, inputs: torch.Tensor,
@@ -258,7 +267,7 @@ class BleedSourceLocalizer(BaseModel):
         pairs, pseudo_targets, pseudo_weights = [], [], []
         if self.loss_module.pseudo_weight > 0 and self.pseudo_per_sample > 0 and \
                 self.num_pseudo > 0:
-            later = self._later_frames(data_samples)
+            later = frames_after(data_samples, self.lookahead)
             for i, sample in enumerate(data_samples):
                 weights = sample.get('pseudo_weights')
                 if weights is None:
@@ -270,7 +279,8 @@ class BleedSourceLocalizer(BaseModel):
                 for k in chosen.tolist():
                     pair = [later[i][k]]
                     if self.lookahead:
-                        pair.append(later[i][self._evidence_index(k + 1, len(later[i]))])
+                        pair.append(later[i][evidence_index(k + 1, self.lookahead,
+                                                            len(later[i]))])
                     pairs.append(torch.cat(pair, dim=0))
                     pseudo_targets.append(sample.pseudo_heatmaps[k])
                     pseudo_weights.append(weights[k])
@@ -289,30 +299,36 @@ class BleedSourceLocalizer(BaseModel):
     # -- prediction --------------------------------------------------------------------------
     def _peaks(self, heat: torch.Tensor) -> Tuple[np.ndarray, np.ndarray]:
         """The ``topk`` highest local maxima of each ``(N, H, W)`` map at least
-        ``peak_radius`` apart: ``(N, k, 2)`` input pixels and ``(N, k)`` values."""
+        ``peak_radius`` apart: ``(N, k, 2)`` input pixels and ``(N, k)`` values, ``-inf``
+        where a map has fewer separate maxima."""
         n, h, w = heat.shape
         k = 2 * self.peak_radius + 1
         pooled = F.max_pool2d(heat[:, None], k, stride=1, padding=self.peak_radius)[:, 0]
         peaks = torch.where(heat == pooled, heat, torch.full_like(heat, float('-inf')))
         values, idx = peaks.flatten(1).topk(min(self.topk, h * w), dim=1)
         xy = torch.stack([idx % w, idx // w], dim=-1).float()
-        # plateaus give no separate peak: fall back to the best value
-        missing = ~torch.isfinite(values)
-        if missing.any():
-            values = torch.where(missing, values.new_tensor(float('nan')), values)
         return xy.cpu().numpy(), values.cpu().numpy()
+
+    def _decode(self, heat: torch.Tensor, metainfo: dict) -> SourcePrediction:
+        """One ``(H, W)`` heat map → the prediction in original pixels."""
+        heat = heat.detach().float()
+        points, scores = self.codec.decode(heat.cpu().numpy()[None])
+        peak_xy, peak_values = self._peaks(heat[None])
+        keep = np.isfinite(peak_values[0])
+        return SourcePrediction(
+            point=input_to_original(points[0], metainfo),
+            score=float(np.clip(scores[0], 0.0, 1.0)),
+            topk_points=input_to_original(peak_xy[0][keep], metainfo),
+            topk_scores=np.clip(peak_values[0][keep], 0.0, 1.0).astype(np.float32))
 
     def _predict(self, heat: torch.Tensor,
                  data_samples: List[BleedDataSample]) -> List[BleedDataSample]:
-        maps = heat.detach().float().cpu().numpy()
-        peak_xy, peak_values = self._peaks(heat.detach().float())
-        for i, sample in enumerate(data_samples):
-            points, scores = self.codec.decode(maps[i][None])
-            sample.pred_point = input_to_original(points[0], sample.metainfo)
-            sample.pred_score = float(np.clip(scores[0], 0.0, 1.0))
-            keep = np.isfinite(peak_values[i])
-            sample.pred_topk_points = input_to_original(peak_xy[i][keep], sample.metainfo)
-            sample.pred_topk_scores = np.clip(peak_values[i][keep], 0.0, 1.0).astype(np.float32)
+        for sample, heat_map in zip(data_samples, heat):
+            pred = self._decode(heat_map, sample.metainfo)
+            sample.pred_point = pred.point
+            sample.pred_score = pred.score
+            sample.pred_topk_points = pred.topk_points
+            sample.pred_topk_scores = pred.topk_scores
         return data_samples
 
     # -- deployment --------------------------------------------------------------------------
@@ -365,12 +381,4 @@ class BleedSourceLocalizer(BaseModel):
         self.eval()
         heat = self.heatmaps(tensor[None].to(device))
         self.train(was_training)
-        meta = dict(scale_factor=(w_in / w, h_in / h))
-        points, scores = self.codec.decode(heat[0].cpu().numpy()[None])
-        peak_xy, peak_values = self._peaks(heat)
-        keep = np.isfinite(peak_values[0])
-        return SourcePrediction(
-            point=input_to_original(points[0], meta),
-            score=float(np.clip(scores[0], 0.0, 1.0)),
-            topk_points=input_to_original(peak_xy[0][keep], meta),
-            topk_scores=np.clip(peak_values[0][keep], 0.0, 1.0).astype(np.float32))
+        return self._decode(heat[0], dict(scale_factor=(w_in / w, h_in / h)))

@@ -120,13 +120,12 @@ class MultiScaleAttention(BaseModule):
                 window: Optional[int]) -> torch.Tensor:
         """Scaled dot-product attention over windows (or the whole map) of ``(B, C, h, w)``."""
         b, c, h, w = q.shape
+        mask = None
         if window is None:
             tokens = [t.flatten(2).transpose(1, 2) for t in (q, k, v)]  # (B, h*w, C)
-            mask = None
         else:
             (tq, padded), (tk, _), (tv, _) = (window_partition(t, window) for t in (q, k, v))
             tokens = [tq, tk, tv]
-            mask = None
             if padded != (h, w):
                 valid = torch.zeros(1, 1, *padded, device=q.device)
                 valid[..., :h, :w] = 1
