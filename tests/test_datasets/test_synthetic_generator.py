@@ -215,6 +215,22 @@ def test_deterministic_per_seed(tmp_path):
     assert not np.allclose(ga['tracks_xy'], gc['tracks_xy'])
 
 
+def test_detection_only_converts_and_leaves_tracking_empty(tmp_path):
+    # `--track-clips 0` (more onset frames for the source module): the detection root is
+    # converted, the empty tracking root keeps its clips.csv header and is not converted
+    kw = dict(SMALL, convert=True)
+    kw['det_frames'], kw['onset_range'], kw['num_tracks'] = 12, 6, 8
+    res = generate_synthetic_esd(str(tmp_path), seed=2, num_patients=6, det_positive=(1, 1, 1),
+                                 det_negative=0, track_clips=0, **kw)
+    assert set(res['converted']) == {'detection'}
+    for split in ('train', 'val', 'test'):
+        ann = json.loads((tmp_path / 'detection' / 'annotations' / f'{split}.json').read_text())
+        assert len(ann['data_list']) == 1
+    header, rows = _rows(res['tracking'])
+    assert header == HEADER and rows == []
+    assert not (tmp_path / 'tracking' / 'annotations').exists()
+
+
 def test_onset_subtle_then_growing():
     spec = _spec()
     frames, gt = render_clip_frames(spec)

@@ -397,6 +397,10 @@ def generate_synthetic_esd(out_dir: str, preset: str = 'small', seed: int = 0,
         result[kind] = root
     if convert:
         for kind in ('detection', 'tracking'):
+            if not any(rt == result[kind] for rt, _ in jobs):
+                # e.g. --track-clips 0: the empty root keeps its clips.csv header only
+                print_log(f'{kind}: no clips, nothing to convert', logger='current')
+                continue
             result['converted'][kind] = convert_raw_layout(result[kind])
     result['seconds'] = time.time() - t0
     print_log(f'synthetic ESD written in {result["seconds"]:.1f} s ({result["num_frames"]} '
