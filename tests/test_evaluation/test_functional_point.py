@@ -4,8 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from mmbleed.evaluation.functional import (error_rates, occlusion_accuracy, pck,
-                                           point_errors, tapvid_delta_avg)
+from mmbleed.evaluation.functional import error_rates, pck, point_errors, tapvid_metrics
 
 
 def test_point_errors():
@@ -78,7 +77,7 @@ def test_pck_strict_boundary_and_nan():
 
 
 def test_tapvid_delta_rescaled_strict_visible_only():
-    # a 512 x 128 frame: x scaled by 0.5, y by 2 to reach 256 x 256
+    # one video, one track on a 512 x 128 frame: x scaled by 0.5, y by 2 to reach 256 x 256
     gt = np.full((4, 2), 50.0)
     pred = gt + np.array([
         [2, 0],  # 1 px at 256
@@ -87,7 +86,8 @@ def test_tapvid_delta_rescaled_strict_visible_only():
         [0, 4],  # 8 px, but GT is invisible -> ignored
     ])
     visible = np.array([True, True, True, False])
-    res = tapvid_delta_avg(pred, gt, visible, image_size=(512, 128))
+    res = tapvid_metrics(pred[None, None], gt[None, None], visible[None, None],
+                         image_size=(512, 128))
     # strict <: d=1 is not within 1, d=2 not within 2, d=8 not within 8
     assert res['delta@1'] == 0.0
     assert res['delta@2'] == pytest.approx(1 / 3)
@@ -95,41 +95,77 @@ def test_tapvid_delta_rescaled_strict_visible_only():
     assert res['delta@8'] == pytest.approx(2 / 3)
     assert res['delta@16'] == 1.0
     assert res['delta_avg'] == pytest.approx(8 / 15)
-    assert res['num_tracks'] == 1
+    assert res['num_videos'] == 1 and 'AJ' not in res
 
 
-def test_tapvid_delta_per_track_mean_nan_gt_and_mask():
-    size = (256, 256)
-    gt = np.zeros((3, 3, 2))
-    pred = np.zeros((3, 3, 2))
-    visible = np.ones((3, 3), dtype=bool)
-    gt[0, 1:] = np.nan  # track 0: only frame 0 annotated, error 0
-    pred[1, 1:] = 100.0  # track 1: errors 0, 141, 141
-    visible[2] = False  # track 2: never visible -> left out
-    res = tapvid_delta_avg(pred, gt, visible, size, thresholds=(1, ))
-    # per track (1 + 1/3) / 2, not pooled 2 / 4
-    assert res['delta@1'] == pytest.approx(2 / 3)
-    assert res['num_tracks'] == 2
-    # excluding frame 0 (the query) leaves track 1's two wrong frames only
-    eval_mask = np.array([[False, True, True]] * 3)
-    res = tapvid_delta_avg(pred, gt, visible, size, thresholds=(1, ), eval_mask=eval_mask)
-    assert res['delta@1'] == 0.0 and res['num_tracks'] == 1
-    with pytest.raises(ValueError):
-        tapvid_delta_avg(pred, gt, visible[:, :2], size)
-    pred[0, 0, 0] = np.nan
+def tapnet_by_hand():
+    """Two videos (256 x 256), threshold 4 only. Video 0 has two tracks of 3 frames, video 1
+    one track (padded to 2 tracks, the padding masked out)."""
+    gt = np.zeros((2, 2, 3, 2))
+    pred = np.zeros((2, 2, 3, 2))
+    visible = np.ones((2, 2, 3), bool)
+    pred_visible = np.ones((2, 2, 3), bool)
+    evaluated = np.ones((2, 2, 3), bool)
+    # video 0, track 0: frame 0 is the query (not evaluated); frame 1 error 1 (within),
+    # frame 2 error 10 (not within), both predicted visible
+    evaluated[0, 0, 0] = False
+    pred[0, 0, 1, 0], pred[0, 0, 2, 0] = 1.0, 10.0
+    # video 0, track 1: frames 1-2 evaluated; frame 1 error 0 visible but predicted hidden,
+    # frame 2 hidden in the ground truth and predicted visible
+    evaluated[0, 1, 0] = False
+    pred_visible[0, 1, 1] = False
+    visible[0, 1, 2] = False
+    # video 1: one track, frame 1 error 2 (within), frame 2 error 20 (far), both predicted
+    # visible; track 1 is padding
+    evaluated[1, 0, 0] = False
+    pred[1, 0, 1, 1], pred[1, 0, 2, 1] = 2.0, 20.0
+    evaluated[1, 1] = False
+    return pred, gt, visible, pred_visible, evaluated
+
+
+def test_tapvid_metrics_pool_per_video_as_tapnet():
+    pred, gt, visible, pred_visible, evaluated = tapnet_by_hand()
+    res = tapvid_metrics(pred, gt, visible, (256, 256), pred_visible=pred_visible,
+                         eval_mask=evaluated, thresholds=(4, ))
+    # tapnet, video 0: visible evaluated points {t0f1 within, t0f2 far, t1f1 within} ->
+    # pts_within 2/3; video 1: {f1 within, f2 far} -> 1/2; benchmark = mean over videos
+    assert res['delta@4'] == pytest.approx((2 / 3 + 1 / 2) / 2)
+    # averaging per track instead would give (1/2 + 1/1 + 1/2) / 3 = 2/3
+    assert res['delta@4'] != pytest.approx(2 / 3)
+    # occlusion accuracy, video 0: evaluated {t0f1 ok, t0f2 ok, t1f1 wrong, t1f2 wrong} = 2/4;
+    # video 1: {f1 ok, f2 ok} = 1
+    assert res['OA'] == pytest.approx((2 / 4 + 1) / 2)
+    # Jaccard, video 0: true positives {t0f1} = 1; ground-truth visible = 3; false positives
+    # (predicted visible and hidden or too far) {t0f2, t1f2} = 2 -> 1 / (3 + 2);
+    # video 1: {f1} / (2 + {f2}) = 1/3
+    assert res['jaccard@4'] == pytest.approx((1 / 5 + 1 / 3) / 2)
+    assert res['AJ'] == res['jaccard@4']
+    assert res['num_videos'] == 2
+
+
+def test_tapvid_metrics_nan_ground_truth_and_bad_shapes():
+    pred, gt, visible, pred_visible, evaluated = tapnet_by_hand()
+    # a hidden frame needs no point: still scored by OA and Jaccard
+    gt[0, 1, 2] = np.nan
+    res = tapvid_metrics(pred, gt, visible, (256, 256), pred_visible=pred_visible,
+                         eval_mask=evaluated, thresholds=(4, ))
+    assert res['OA'] == pytest.approx((2 / 4 + 1) / 2)
+    assert res['jaccard@4'] == pytest.approx((1 / 5 + 1 / 3) / 2)
+    gt[0, 0, 2] = np.nan  # visible without a point: not annotated, leaves video 0 with
+    # {t0f1, t1f1}, both within
+    res = tapvid_metrics(pred, gt, visible, (256, 256), eval_mask=evaluated, thresholds=(4, ))
+    assert res['delta@4'] == pytest.approx((1 + 1 / 2) / 2)
+    # a video with nothing visible to score is left out of the mean
+    visible[1] = False
+    res = tapvid_metrics(pred, gt, visible, (256, 256), eval_mask=evaluated, thresholds=(4, ))
+    assert res['num_videos'] == 1 and res['delta@4'] == 1.0
+    with pytest.raises(ValueError, match='visible must have shape'):
+        tapvid_metrics(pred, gt, visible[:, :, :2], (256, 256))
+    with pytest.raises(ValueError, match='videos, tracks, frames'):
+        tapvid_metrics(pred[0], gt[0], visible[0], (256, 256))
+    pred[0, 0, 0, 0] = np.nan
     with pytest.raises(ValueError, match='NaN'):
-        tapvid_delta_avg(pred, gt, visible, size)
-
-
-def test_occlusion_accuracy():
-    pred = np.array([True, False, True, True])
-    gt = np.array([True, True, True, False])
-    assert occlusion_accuracy(pred, gt) == 0.5
-    assert occlusion_accuracy(pred, gt, eval_mask=[False, True, True, True]) == \
-        pytest.approx(1 / 3)
-    # per-track mean: (1/1 + 0/2) / 2
-    pred2 = np.array([[True, True], [True, True]])
-    gt2 = np.array([[True, False], [False, False]])
-    mask2 = np.array([[True, False], [True, True]])
-    assert occlusion_accuracy(pred2, gt2, mask2) == 0.5
-    assert math.isnan(occlusion_accuracy(pred, gt, eval_mask=np.zeros(4, bool)))
+        tapvid_metrics(pred, gt, visible, (256, 256))
+    empty = tapvid_metrics(np.zeros((0, 1, 1, 2)), np.zeros((0, 1, 1, 2)),
+                           np.zeros((0, 1, 1), bool), np.zeros((0, 2)), thresholds=(4, ))
+    assert math.isnan(empty['delta@4']) and empty['num_videos'] == 0

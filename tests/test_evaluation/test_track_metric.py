@@ -61,6 +61,33 @@ def test_track_metric_end_to_end():
     assert res['track/OA'] == pytest.approx(0.5)
 
 
+def test_track_metric_pools_the_tracks_of_a_clip_as_tapnet():
+    # clip A: 2 tracks of 3 frames (dense tracks), query frame 0; track 0 errors {1, 10},
+    # track 1 errors {0, 0}; clip B: 1 track, error {20, 20}; 256 x 256, thresholds 4 px
+    gt_a = np.zeros((2, 3, 2))
+    pred_a = gt_a.copy()
+    pred_a[0, 1, 0], pred_a[0, 2, 0] = 1.0, 10.0
+    a = dict(pred_points=pred_a, gt_points=gt_a, gt_visible=np.ones((2, 3), bool),
+             pred_visible=np.array([[1, 1, 1], [1, 0, 1]], bool), ori_shape=(256, 256))
+    b = dict(pred_points=[[0, 0], [20, 0], [20, 0]], gt_points=np.zeros((3, 2)),
+             gt_visible=[True, True, True], pred_visible=[True, True, True],
+             ori_shape=(256, 256))
+    metric = TrackMetric(err_thresholds=(4, ), delta_thresholds=(4, ), breakdown=())
+    metric.process(None, [a, b])
+    res = metric.evaluate(2)
+    assert res['track/num_tracks'] == 3 and res['track/num_points'] == 6
+    # Err pools all points: within 4 px {A0f1, A1f1, A1f2} of 6
+    assert res['track/Err<=4'] == pytest.approx(3 / 6)
+    # TAP-Vid per clip: A 3/4, B 0/2 -> mean 3/8 (per track it would be (1/2 + 1 + 0) / 3)
+    assert res['track/delta@4'] == pytest.approx(3 / 8)
+    # OA: A {A1f1 predicted hidden but visible} wrong of 4 -> 3/4; B 2/2
+    assert res['track/OA'] == pytest.approx((3 / 4 + 1) / 2)
+    # Jaccard: A true positives {A0f1, A1f2} = 2 over 4 visible + 1 false positive {A0f2};
+    # B 0 over 2 + 2
+    assert res['track/jaccard@4'] == pytest.approx((2 / 5 + 0) / 2)
+    assert res['track/AJ'] == res['track/jaccard@4']
+
+
 def test_track_metric_without_pred_visible_and_with_gt_annotated():
     metric = TrackMetric(err_thresholds=(1, ))
     metric.process(None, [
@@ -69,7 +96,7 @@ def test_track_metric_without_pred_visible_and_with_gt_annotated():
              ori_shape=(10, 10)),
     ])
     res = metric.evaluate(1)
-    assert 'track/OA' not in res
+    assert 'track/OA' not in res and 'track/AJ' not in res
     assert res['track/num_points'] == 1 and res['track/Err<=1'] == 1.0
 
 

@@ -108,6 +108,7 @@ COLUMNS: Dict[str, List[Column]] = {
     'track': POINT_COLUMNS + [
         Column('delta_avg', 'δ_avg', 'pct', 'high'),
         Column('OA', 'OA', 'pct', 'high'),
+        Column('AJ', 'AJ', 'pct', 'high', optional=True),
         Column('num_points', 'points', 'int', None),
     ],
 }
@@ -565,7 +566,8 @@ def render(spec: Config, rows: List[dict], results: Dict[str, dict],
         'train split only. Shares are in %: onset accuracy Acc@k and missed of the clips '
         'with bleeding, false alarm of the clips without bleeding; Err≤d, PCK and missed of '
         'the scored points, a point without a prediction counting as wrong (Err_avg is over '
-        'the predicted points only); δ_avg and OA as in TAP-Vid. Source rows are scored at '
+        'the predicted points only); δ_avg, OA and AJ (average Jaccard) as in TAP-Vid, per clip '
+        'then averaged over clips. Source rows are scored at '
         'the onset frame of every bleeding clip whose source is visible there (the source '
         'stage\'s task; for the rules, their \'onset frames\' point set). The best value of a '
         'column is **bold**, the second <u>underlined</u> (compared as shown; MAE, Err_avg, '

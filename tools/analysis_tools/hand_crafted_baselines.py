@@ -502,7 +502,7 @@ def score_points(pred: np.ndarray, gt: np.ndarray, sizes: np.ndarray) -> Dict[st
 
 def score_tracks(records: List[dict], preds: List[np.ndarray]) -> Dict[str, float]:
     """Scores of tracks, computed by ``TrackMetric`` itself: Err and PCK pooled over the
-    evaluated, visible frames; TAP-Vid delta per track, then averaged.
+    evaluated, visible frames; TAP-Vid delta per clip (one source track each), then averaged.
 
     A record's ``evaluated`` frames (annotated, after the query) are handed to the metric as
     its annotated frames; the metric's own "after frame 0" rule then changes nothing, since
@@ -877,7 +877,7 @@ def format_report(res: dict, command: str, root: str) -> str:
                f"{s['tracking_points']} scored points)", '',
                'As TrackMetric: query = first visible annotation; scored over the '
                'annotated, visible frames after it. Shares in %; delta_avg: TAP-Vid, '
-               '256×256, per track then averaged. No tracking rule has a tuned parameter.',
+               '256×256, per clip then averaged. No tracking rule has a tuned parameter.',
                '']
         rows = [[rule] + point_cells(m) + [_pct(m['delta_avg']), m['params']]
                 for rule, m in res['track'].items()]

@@ -12,10 +12,12 @@ Definitions (all distances Euclidean, points ``(x, y)``):
 - ``delta@x`` and ``delta_avg`` — TAP-Vid (Doersch et al., 2022,
   ``tapnet/evaluation_datasets.py``, ``compute_tapvid_metrics``): both tracks are rescaled to
   256×256, a point is within ``x`` px when its distance is **strictly** below ``x``, only
-  frames whose ground truth is visible count, the share is taken per track and then averaged
-  over tracks; ``delta_avg`` is the mean over ``x ∈ {1, 2, 4, 8, 16}``.
+  frames whose ground truth is visible count, the share is pooled over all tracks and frames
+  of a video and then averaged over videos; ``delta_avg`` is the mean over
+  ``x ∈ {1, 2, 4, 8, 16}``.
 - ``OA`` — TAP-Vid's occlusion accuracy: share of evaluated frames whose predicted
-  visibility equals the ground truth's.
+  visibility equals the ground truth's; ``jaccard@x`` and ``AJ`` (average Jaccard) — TAP-Vid's
+  Jaccard of the points predicted visible and within ``x``; both per video, as ``delta``.
 
 NaN policy: a NaN in a **prediction** is an error (``ValueError``). A NaN in the **ground
 truth** marks an unannotated point; it is skipped, as are invisible ground-truth points.
@@ -119,94 +121,97 @@ def pck(pred: ArrayLike,
     return {f'PCK@{_format_fraction(f)}': _share(dist < f) for f in fractions}
 
 
-def tapvid_delta_avg(pred: ArrayLike,
-                     gt: ArrayLike,
-                     visible: ArrayLike,
-                     image_size: ArrayLike,
-                     thresholds: Sequence[float] = TAPVID_THRESHOLDS,
-                     eval_mask: Optional[ArrayLike] = None) -> Dict[str, float]:
-    """TAP-Vid's ``<δ^x`` and ``δ_avg`` (Doersch et al., 2022).
+def tapvid_metrics(pred: ArrayLike,
+                   gt: ArrayLike,
+                   visible: ArrayLike,
+                   image_size: ArrayLike,
+                   pred_visible: Optional[ArrayLike] = None,
+                   eval_mask: Optional[ArrayLike] = None,
+                   thresholds: Sequence[float] = TAPVID_THRESHOLDS) -> Dict[str, float]:
+    """TAP-Vid's ``<δ^x``, ``δ_avg``, occlusion accuracy and (average) Jaccard, per video.
 
-    Points are rescaled from ``(w, h)`` to 256×256, a point is within ``x`` when its distance
-    is ``< x`` (strict), and only frames with visible, annotated (non-NaN) ground truth — and,
-    when given, ``eval_mask`` true — count. Shares are per track (the last-but-one axis is
-    time), then averaged over tracks that have at least one evaluated frame.
+    As tapnet's ``compute_tapvid_metrics`` (``tapnet/evaluation_datasets.py``): each video's
+    shares are pooled over all its tracks and frames, then averaged over videos. Points are
+    rescaled from the video's ``(w, h)`` to 256×256; a point is within ``x`` when its distance
+    is ``< x`` (strict).
+
+    - ``delta@x``: of the evaluated frames with visible ground truth, the share within ``x``
+      (predicted visibility ignored); ``delta_avg`` its mean over the thresholds.
+    - ``OA`` (with ``pred_visible``): share of evaluated frames whose predicted visibility is
+      the ground truth's.
+    - ``jaccard@x`` and ``AJ`` (with ``pred_visible``): true positives (within ``x``, visible
+      and predicted visible) over ground-truth visible points plus false positives
+      (predicted visible where the ground truth is hidden or farther than ``x``).
+
+    Evaluated frames: those of ``eval_mask`` (default: all; e.g. the frames after the query
+    frame), except visible frames without a ground-truth point (NaN: not annotated); a
+    hidden frame needs no point. A video with nothing to score for a share is left out of
+    that share's mean (tapnet would give NaN for it).
 
     Args:
-        pred: ``(..., T, 2)`` predicted tracks in original pixels.
-        gt: ``(..., T, 2)`` ground-truth tracks; NaN means not annotated (skipped).
-        visible: ``(..., T)`` ground-truth visibility.
-        image_size: ``(2,)`` or ``(..., 2)`` frame size ``(w, h)`` per track.
+        pred: ``(V, N, T, 2)`` predicted tracks in original pixels (V videos of N tracks of T
+            frames; pad ragged videos and mask the padding out with ``eval_mask``).
+        gt: ``(V, N, T, 2)`` ground-truth tracks; NaN where there is no point.
+        visible: ``(V, N, T)`` ground-truth visibility.
+        image_size: ``(2,)`` or ``(V, 2)`` frame size ``(w, h)`` of each video.
+        pred_visible: optional ``(V, N, T)`` predicted visibility (bool).
+        eval_mask: optional ``(V, N, T)`` bool, the frames to evaluate.
         thresholds: pixel thresholds at 256×256. Defaults to ``(1, 2, 4, 8, 16)``.
-        eval_mask: optional ``(..., T)`` bool, frames to evaluate (e.g. all but the query).
 
     Returns:
-        dict with ``delta@x`` for each ``x``, ``delta_avg`` and ``num_tracks`` (tracks with
-        at least one evaluated frame).
+        dict: ``delta@x``, ``delta_avg``, with ``pred_visible`` also ``OA``, ``jaccard@x``
+        and ``AJ``; ``num_videos`` (videos with a visible evaluated point).
     """
     pred, gt = _check_points(pred, gt)
-    if pred.ndim < 2:
-        raise ValueError(f'tracks must have shape (..., T, 2), got {pred.shape}')
+    if pred.ndim != 4:
+        raise ValueError(f'tracks must have shape (videos, tracks, frames, 2), got {pred.shape}')
+    shape = pred.shape[:-1]
     visible = np.asarray(visible, dtype=bool)
-    if visible.shape != pred.shape[:-1]:
-        raise ValueError(f'visible must have shape {pred.shape[:-1]}, got {visible.shape}')
-    mask = visible & ~np.isnan(gt).any(axis=-1)
+    if visible.shape != shape:
+        raise ValueError(f'visible must have shape {shape}, got {visible.shape}')
+    # a visible frame without a point is not annotated; a hidden one needs no point
+    annotated = ~np.isnan(gt).any(axis=-1) | ~visible
     if eval_mask is not None:
         eval_mask = np.asarray(eval_mask, dtype=bool)
-        if eval_mask.shape != mask.shape:
-            raise ValueError(f'eval_mask must have shape {mask.shape}, got '
-                             f'{eval_mask.shape}')
-        mask &= eval_mask
-    size = np.asarray(image_size, dtype=np.float64)
-    if size.shape[-1:] != (2, ) or (size <= 0).any():
-        raise ValueError(f'image_size must be positive (w, h), got {size}')
-    scale = TAPVID_SIZE / size[..., None, :]  # broadcast over time
-    sq_dist = np.sum(np.square((pred - gt) * scale), axis=-1)
-    sq_dist = np.where(mask, sq_dist, np.inf)  # no NaN comparisons
+        if eval_mask.shape != shape:
+            raise ValueError(f'eval_mask must have shape {shape}, got {eval_mask.shape}')
+        annotated &= eval_mask
+    size = np.broadcast_to(np.asarray(image_size, dtype=np.float64), (shape[0], 2))
+    if (size <= 0).any():
+        raise ValueError(f'image_size must be positive (w, h), got {image_size}')
+    scale = TAPVID_SIZE / size[:, None, None, :]
+    sq_dist = np.sum(np.square(np.nan_to_num(pred - gt) * scale), axis=-1)
 
-    counts = mask.sum(axis=-1).reshape(-1)
-    has_points = counts > 0
+    def count(mask: np.ndarray) -> np.ndarray:
+        return mask.sum(axis=(1, 2))
+
+    def per_video_mean(numer: np.ndarray, denom: np.ndarray) -> float:
+        """Mean over videos of per-video counts ``numer / denom`` (videos with denom 0
+        left out)."""
+        has = denom > 0
+        return float(np.mean(numer[has] / denom[has])) if has.any() else math.nan
+
+    seen = visible & annotated
     results: Dict[str, float] = {}
-    fractions = []
-    for x in thresholds:
-        within = (sq_dist < x * x).sum(axis=-1).reshape(-1)
-        per_track = within[has_points] / counts[has_points]
-        value = float(per_track.mean()) if has_points.any() else math.nan
-        results[f'delta@{x:g}'] = value
-        fractions.append(value)
-    results['delta_avg'] = float(np.mean(fractions)) if fractions else math.nan
-    results['num_tracks'] = int(has_points.sum())
+    within_at = {x: sq_dist < x * x for x in thresholds}
+    deltas = [per_video_mean(count(within_at[x] & seen), count(seen)) for x in thresholds]
+    results.update({f'delta@{x:g}': d for x, d in zip(thresholds, deltas)})
+    results['delta_avg'] = float(np.mean(deltas)) if deltas else math.nan
+    if pred_visible is not None:
+        pred_visible = np.asarray(pred_visible, dtype=bool)
+        if pred_visible.shape != shape:
+            raise ValueError(f'pred_visible must have shape {shape}, got '
+                             f'{pred_visible.shape}')
+        results['OA'] = per_video_mean(count((pred_visible == visible) & annotated),
+                                       count(annotated))
+        jaccards = []
+        for x in thresholds:
+            true_pos = count(within_at[x] & seen & pred_visible)
+            # tapnet adds the two counts: a visible point predicted visible but too far is
+            # both a missed ground-truth point and a false positive
+            false_pos = count(pred_visible & annotated & (~visible | ~within_at[x]))
+            jaccards.append(per_video_mean(true_pos, count(seen) + false_pos))
+            results[f'jaccard@{x:g}'] = jaccards[-1]
+        results['AJ'] = float(np.mean(jaccards)) if jaccards else math.nan
+    results['num_videos'] = int((count(seen) > 0).sum())
     return results
-
-
-def occlusion_accuracy(pred_visible: ArrayLike,
-                       gt_visible: ArrayLike,
-                       eval_mask: Optional[ArrayLike] = None) -> float:
-    """TAP-Vid's occlusion accuracy (OA): share of evaluated frames with the right visibility.
-
-    As in TAP-Vid the share is taken per track and then averaged over tracks (tracks with no
-    evaluated frame are left out).
-
-    Args:
-        pred_visible: ``(..., T)`` predicted visibility (bool).
-        gt_visible: ``(..., T)`` ground-truth visibility (bool).
-        eval_mask: optional ``(..., T)`` bool, the frames to evaluate.
-
-    Returns:
-        float: OA in ``[0, 1]`` (NaN when no frame is evaluated).
-    """
-    pred_visible = np.asarray(pred_visible, dtype=bool)
-    gt_visible = np.asarray(gt_visible, dtype=bool)
-    if pred_visible.shape != gt_visible.shape or pred_visible.ndim == 0:
-        raise ValueError(f'pred_visible and gt_visible must have one shape (..., T), got '
-                         f'{pred_visible.shape} and {gt_visible.shape}')
-    mask = np.ones_like(gt_visible) if eval_mask is None else np.asarray(
-        eval_mask, dtype=bool)
-    if mask.shape != gt_visible.shape:
-        raise ValueError(f'eval_mask must have shape {gt_visible.shape}, got {mask.shape}')
-    counts = mask.sum(axis=-1).reshape(-1)
-    correct = ((pred_visible == gt_visible) & mask).sum(axis=-1).reshape(-1)
-    has_frames = counts > 0
-    if not has_frames.any():
-        return math.nan
-    return float(np.mean(correct[has_frames] / counts[has_frames]))

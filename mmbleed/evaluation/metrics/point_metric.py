@@ -7,7 +7,7 @@ from mmengine.evaluator import BaseMetric
 
 from mmbleed.registry import METRICS
 from mmbleed.utils.array import to_numpy
-from ..functional import error_rates, pck, tapvid_delta_avg
+from ..functional import error_rates, pck, tapvid_metrics
 from .breakdown_mixin import BreakdownMixin
 from ..functional.breakdown import (BREAKDOWN_AXES, check_breakdown,
                                     check_breakdown_keys, sample_groups)
@@ -125,13 +125,14 @@ class PointMetric(BreakdownMixin, BaseMetric):
         num_points = errors.pop('num_points')
         metrics.update(errors)
         metrics.update(pck(pred, gt, sizes, self.pck_fractions))
-        delta = tapvid_delta_avg(
-            pred[:, None],
-            gt[:, None],
-            np.ones((len(gt), 1), dtype=bool),
+        # each point is its own one-frame "video": the TAP-Vid shares are over points
+        delta = tapvid_metrics(
+            pred[:, None, None],
+            gt[:, None, None],
+            np.ones((len(gt), 1, 1), dtype=bool),
             sizes,
             thresholds=self.delta_thresholds)
-        delta.pop('num_tracks')
+        delta.pop('num_videos')
         metrics.update(delta)
         if num_total > num_points:  # shares over every point, a missed one is wrong
             for key, value in metrics.items():

@@ -7,7 +7,7 @@ from mmengine.evaluator import BaseMetric
 
 from mmbleed.registry import METRICS
 from mmbleed.utils.array import to_numpy
-from ..functional import error_rates, occlusion_accuracy, pck, tapvid_delta_avg
+from ..functional import error_rates, pck, tapvid_metrics
 from .breakdown_mixin import BreakdownMixin
 from ..functional.breakdown import (BREAKDOWN_AXES, check_breakdown,
                                     check_breakdown_keys, sample_groups)
@@ -21,13 +21,15 @@ COUNT_KEYS = ('num_points', 'num_tracks')
 
 @METRICS.register_module()
 class TrackMetric(BreakdownMixin, BaseMetric):
-    """Source-track metric: one track of ``T`` frames per sample (one clip).
+    """Source-track metric: one clip per sample, with one track or ``N`` tracks.
 
     Each data sample (a ``BleedDataSample`` or its ``to_dict()``) carries
-    ``pred_points`` ``(T, 2)``, ``gt_points`` ``(T, 2)`` (NaN rows: frame not annotated),
-    ``gt_visible`` ``(T,)``, ``ori_shape`` ``(h, w)``, and optionally ``pred_visible``
-    ``(T,)`` (bool, or scores thresholded at ``visible_thr``), ``annotated`` ``(T,)``
-    and ``query_frame`` (int, default 0). Points are in the original frame's pixels.
+    ``pred_points`` ``(T, 2)`` or ``(N, T, 2)``, ``gt_points`` of the same shape (NaN rows:
+    frame not annotated), ``gt_visible`` ``(T,)`` / ``(N, T)``, ``ori_shape`` ``(h, w)``, and
+    optionally ``pred_visible`` (bool, or scores thresholded at ``visible_thr``),
+    ``annotated`` ``(T,)`` / ``(N, T)`` and ``query_frame`` (int, or one per track; default
+    0). Points are in the original frame's pixels. ``N`` tracks of one clip are, e.g., the
+    generator's dense tissue tracks (``tracks_xy``).
 
     Which frames count (documented choice, following TAP-Vid's "query first" mode): only
     frames **after** the query frame — the tracker is given the source there, so scoring it
@@ -39,9 +41,11 @@ class TrackMetric(BreakdownMixin, BaseMetric):
       annotated, visible frames after the query frame of all tracks ("share of annotated
       points").
     - ``delta@x``, ``delta_avg`` (TAP-Vid): the same frames, rescaled to 256×256, strict
-      ``<``, share per track then averaged over tracks.
-    - ``OA`` (TAP-Vid occlusion accuracy), only when samples carry ``pred_visible``: over
-      annotated frames after the query frame, visible or not, per track then averaged.
+      ``<``, pooled over the tracks and frames of each clip, then averaged over clips, as
+      tapnet's ``compute_tapvid_metrics`` (``tapvid_metrics``).
+    - ``OA`` (TAP-Vid occlusion accuracy), ``jaccard@x`` and ``AJ`` (average Jaccard), only
+      when samples carry ``pred_visible``: over annotated frames after the query frame,
+      visible or not, per clip as ``delta``.
     - ``num_points`` (frames scored by ``Err``), ``num_tracks``.
 
     A NaN predicted point raises ``ValueError``. Shares are in ``[0, 1]`` (NaN over nothing).
@@ -90,48 +94,53 @@ class TrackMetric(BreakdownMixin, BaseMetric):
         self.visible_thr = visible_thr
         self.breakdown = check_breakdown(breakdown)
         self.breakdown_keys = check_breakdown_keys(breakdown_keys, DEFAULT_BREAKDOWN_KEYS,
-                                                   [*self._score([]), 'OA'])
+                                                   [*self._score([]), 'OA', 'AJ'])
 
     def _visibility(self, value: Any) -> np.ndarray:
         value = to_numpy(value, dtype=None)
         return value if value.dtype == bool else value > self.visible_thr
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
-        """Keep each track with its masks of annotated and evaluated frames and its clip's
-        groups (site, scenarios)."""
+        """Keep each clip's tracks with their masks of annotated and evaluated frames and the
+        clip's groups (site, scenarios)."""
         for sample in data_samples:
             for key in ('pred_points', 'gt_points', 'gt_visible', 'ori_shape'):
                 if sample.get(key, None) is None:
                     raise KeyError(f'TrackMetric needs `{key}` in every data sample')
-            gt = to_numpy(sample.get('gt_points')).reshape(-1, 2)
-            pred = to_numpy(sample.get('pred_points')).reshape(-1, 2)
-            num_frames = len(gt)
+            gt = to_numpy(sample.get('gt_points'))
+            pred = to_numpy(sample.get('pred_points'))
             if pred.shape != gt.shape:
                 raise ValueError(f'pred_points {pred.shape} and gt_points {gt.shape} differ')
+            if gt.ndim not in (2, 3) or gt.shape[-1] != 2:
+                raise ValueError(f'gt_points must be (T, 2) or (N, T, 2), got {gt.shape}')
+            gt, pred = gt.reshape(-1, gt.shape[-2], 2), pred.reshape(-1, gt.shape[-2], 2)
             if np.isnan(pred).any():
                 raise ValueError('NaN in predicted points')
+            shape = gt.shape[:2]  # (N, T)
             visible = np.broadcast_to(self._visibility(sample.get('gt_visible')),
-                                      (num_frames, )).copy()
+                                      shape).copy()
             annotated = sample.get('annotated', sample.get('gt_annotated', None))
             annotated = (~np.isnan(gt).any(axis=-1) if annotated is None else
-                         to_numpy(annotated, bool).reshape(num_frames))
-            query_frame = int(sample.get('query_frame', 0) or 0)
+                         np.broadcast_to(to_numpy(annotated, bool), shape))
+            query_frame = np.broadcast_to(
+                np.asarray(sample.get('query_frame', 0) or 0, dtype=np.int64).reshape(-1, 1),
+                (shape[0], 1))
             h, w = sample.get('ori_shape')[:2]
             result = dict(
                 pred=pred,
                 gt=gt,
                 visible=visible,
-                evaluated=annotated & (np.arange(num_frames) > query_frame),
+                evaluated=annotated & (np.arange(shape[1])[None] > query_frame),
                 size=np.array([w, h], dtype=np.float64),
                 groups=sample_groups(sample.get('site', None), sample.get('scenarios', None)))
             if sample.get('pred_visible', None) is not None:
-                result['pred_visible'] = self._visibility(
-                    sample.get('pred_visible')).reshape(num_frames)
+                result['pred_visible'] = np.broadcast_to(
+                    self._visibility(sample.get('pred_visible')), shape)
             self.results.append(result)
 
     def _score(self, results: List[dict]) -> Dict[str, float]:
-        """Pool points for Err/PCK, pad tracks for δ/OA, and call the pure functions
-        (overall or of one group)."""
+        """Pool points for Err/PCK, pad clips to one track count and length for the TAP-Vid
+        shares, and call the pure functions (overall or of one group)."""
         metrics: Dict[str, float] = {}
         # Err and PCK: pooled over scored points of all tracks.
         preds, gts, sizes = [np.zeros((0, 2))], [np.zeros((0, 2))], [np.zeros((0, 2))]
@@ -146,39 +155,36 @@ class TrackMetric(BreakdownMixin, BaseMetric):
         metrics.update(errors)
         metrics.update(pck(pred, gt, size, self.pck_fractions))
 
-        # TAP-Vid delta: pad tracks to one length; padded frames are not evaluated.
-        num_tracks, max_len = len(results), max([len(r['gt']) for r in results] or [0])
-        pad_pred = np.zeros((num_tracks, max_len, 2))
-        pad_gt = np.full((num_tracks, max_len, 2), np.nan)
-        pad_visible = np.zeros((num_tracks, max_len), dtype=bool)
-        pad_eval = np.zeros((num_tracks, max_len), dtype=bool)
-        for i, r in enumerate(results):
-            n = len(r['gt'])
-            pad_pred[i, :n], pad_gt[i, :n] = r['pred'], r['gt']
-            pad_visible[i, :n], pad_eval[i, :n] = r['visible'], r['evaluated']
-        track_sizes = (np.stack([r['size'] for r in results])
-                       if results else np.ones((0, 2)))
-        delta = tapvid_delta_avg(
-            pad_pred,
-            pad_gt,
-            pad_visible,
-            track_sizes,
-            thresholds=self.delta_thresholds,
-            eval_mask=pad_eval)
-        delta.pop('num_tracks')
-        metrics.update(delta)
-
-        # Occlusion accuracy, over the tracks that predict visibility.
+        # TAP-Vid shares per clip: pad to (clips, tracks, frames); padding is not evaluated.
+        num_clips = len(results)
+        max_tracks = max([len(r['gt']) for r in results] or [0])
+        max_len = max([r['gt'].shape[1] for r in results] or [0])
+        shape = (num_clips, max_tracks, max_len)
+        pad_pred, pad_gt = np.zeros(shape + (2, )), np.full(shape + (2, ), np.nan)
+        pad_visible, pad_eval = np.zeros(shape, bool), np.zeros(shape, bool)
         with_vis = [r for r in results if 'pred_visible' in r]
-        if with_vis:
-            oa = [
-                occlusion_accuracy(r['pred_visible'], r['visible'], r['evaluated'])
-                for r in with_vis
-            ]
-            oa = [v for v in oa if not np.isnan(v)]
-            metrics['OA'] = float(np.mean(oa)) if oa else float('nan')
+        pad_pred_visible = np.zeros(shape, bool)
+        for i, r in enumerate(results):
+            n, t = r['gt'].shape[:2]
+            pad_pred[i, :n, :t], pad_gt[i, :n, :t] = r['pred'], r['gt']
+            pad_visible[i, :n, :t], pad_eval[i, :n, :t] = r['visible'], r['evaluated']
+            if 'pred_visible' in r:
+                pad_pred_visible[i, :n, :t] = r['pred_visible']
+        clip_sizes = np.stack([r['size'] for r in results]) if results else np.ones((0, 2))
+        tapvid = tapvid_metrics(pad_pred, pad_gt, pad_visible, clip_sizes,
+                                thresholds=self.delta_thresholds, eval_mask=pad_eval)
+        if with_vis:  # OA and Jaccard over the clips that predict visibility
+            keep = np.array(['pred_visible' in r for r in results])
+            occlusion = tapvid_metrics(pad_pred[keep], pad_gt[keep], pad_visible[keep],
+                                       clip_sizes[keep], pred_visible=pad_pred_visible[keep],
+                                       thresholds=self.delta_thresholds,
+                                       eval_mask=pad_eval[keep])
+            tapvid.update({k: v for k, v in occlusion.items()
+                           if k == 'OA' or k == 'AJ' or k.startswith('jaccard@')})
+        tapvid.pop('num_videos')
+        metrics.update(tapvid)
         metrics['num_points'] = num_points
-        metrics['num_tracks'] = num_tracks
+        metrics['num_tracks'] = int(sum(len(r['gt']) for r in results))
         return metrics
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
