@@ -4,6 +4,10 @@
 # model.encoder.init_cfg=dict(type='Pretrained', checkpoint='/path/to/vit-base.pth'); with the
 # look-ahead the patch embedding takes 6 channels, so its pretrained 3-channel weights are
 # skipped (shape mismatch, reported by MMEngine) and the rest of the encoder loads.
+# Memory (H200, bf16 autocast: --cfg-options optim_wrapper.type=AmpOptimWrapper
+# optim_wrapper.dtype=bfloat16): 4 samples + 1 pseudo-labelled frame each (8 frames a step)
+# peaked at 25.6 GB, 0.29 s a step (docs/source_localization.md); the 8 + 2x8 = 24 frames a
+# step below are estimated from that at about 75 GB (not measured).
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_paper.py',
@@ -18,7 +22,7 @@ model = dict(
     type='BleedSourceLocalizer',
     lookahead={{_base_.lookahead}},
     num_pseudo={{_base_.num_pseudo}},
-    pseudo_per_sample=4,
+    pseudo_per_sample=2,
     encoder=dict(
         type='mmpretrain.VisionTransformer',
         arch='base',
@@ -55,11 +59,11 @@ test_pipeline = [
     dict(type='PackBleedInputs'),
 ]
 train_dataloader = dict(
-    batch_size=16, num_workers=8, dataset=dict(data_root=data_root, pipeline=train_pipeline))
+    batch_size=8, num_workers=8, dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=16, num_workers=8, dataset=dict(data_root=data_root, pipeline=test_pipeline))
+    batch_size=8, num_workers=8, dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = dict(
-    batch_size=16, num_workers=8, dataset=dict(data_root=data_root, pipeline=test_pipeline))
+    batch_size=8, num_workers=8, dataset=dict(data_root=data_root, pipeline=test_pipeline))
 
 default_hooks = dict(
     checkpoint=dict(

@@ -29,6 +29,9 @@ rows = [
     dict(name='3x the training clips (80 more, another seed; same 200 steps)',
          kind='test', stage='source', config=_detect.format('resnet18-tiny_more-train-clips'),
          checkpoint='work_dirs/source_more-train-clips/epoch_14.pth'),
+    dict(name='12x the training clips (400 more, two other seeds; same 200 steps)',
+         kind='test', stage='source', config=_detect.format('resnet18-tiny_12x-train-clips'),
+         checkpoint='work_dirs/source_12x-train-clips/epoch_4.pth'),
 ] + [
     dict(name='Heat-map regressor (slim ResNet-18, 12 epochs, onset frame)', kind='test',
          stage='source',

@@ -122,6 +122,26 @@ def test_multiscale_attention_shapes_at_odd_sizes():
         MultiScaleAttention(4, 3, 6, scales=(1, 2), window_sizes=(8, ))
 
 
+def test_values_projected_before_resizing_equal_resized_then_projected():
+    # the encoder's channels stay at the encoder's resolution; the result is the one of
+    # resizing the wide value map first, because a 1x1 conv commutes with bilinear resizing
+    torch.manual_seed(0)
+    att = MultiScaleAttention(query_channels=4, key_channels=3, value_channels=48,
+                              embed_dims=8, scales=(1, 2), window_sizes=(8, None)).eval()
+    query, key = torch.randn(2, 4, 40, 56), torch.rand(2, 3, 40, 56)
+    value = torch.randn(2, 48, 5, 7)
+    proj = att.v_proj[0]
+    resized_first = proj(F.interpolate(value, size=(40, 56), mode='bilinear',
+                                       align_corners=False))
+    projected_first = F.interpolate(proj(value), size=(40, 56), mode='bilinear',
+                                    align_corners=False)
+    assert torch.allclose(resized_first, projected_first, atol=1e-5)
+    seen = []
+    att.v_proj[0].register_forward_hook(lambda m, i, o: seen.append(tuple(i[0].shape)))
+    att(query, key, value)
+    assert seen == [(2, 48, 5, 7)]
+
+
 # -- Eq. 5 -----------------------------------------------------------------------------------
 def test_soft_argmax_of_a_sharp_peak_and_of_a_flat_map():
     heat = torch.zeros(1, 2, 5, 7)

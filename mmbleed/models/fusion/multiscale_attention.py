@@ -19,7 +19,10 @@ queries come from the heat-map feature, keys from the red map, values from the e
 Each scale adds its attention output to its query (a residual, so an all-uninformative key map
 cannot erase the heat-map feature); the scales are upsampled to the input resolution,
 concatenated and fused by a 1×1 convolution. Windows that overhang the map are padded, and the
-padded keys masked out.
+padded keys masked out. The values are projected to ``embed_dims`` at the encoder's resolution
+and then resized to each scale (the same result as resizing first, since a 1×1 convolution
+commutes with bilinear resizing): resizing a ViT-B's 768 channels to 512×448 first would cost
+0.7 GB a frame and overflows PyTorch's upsampling kernel (2^31 elements) at 8 frames.
 
 Where the keys were. Attention gives each query a mixture of the values weighted by how well
 the keys match it: *where* in the window a key lay is lost, so the red prior can steer which
@@ -156,11 +159,14 @@ class MultiScaleAttention(BaseModule):
                 k = F.avg_pool2d(key, scale, ceil_mode=True)
             else:
                 q, k = query, key
-            v = value
+            # project before resizing: a 1x1 conv commutes with bilinear resizing (its weights
+            # sum to one), and the encoder's channels (768 for a ViT-B) are never brought to
+            # the input resolution
+            v = self.v_proj[i](value)
             if v.shape[-2:] != q.shape[-2:]:
                 v = F.interpolate(v, size=q.shape[-2:], mode='bilinear', align_corners=False)
             q = self.q_proj[i](q)
-            attended = self._attend(q, self.k_proj[i](k), self.v_proj[i](v), window)
+            attended = self._attend(q, self.k_proj[i](k), v, window)
             out = q + self.out_proj[i](attended)
             if out.shape[-2:] != size:
                 out = F.interpolate(out, size=size, mode='bilinear', align_corners=False)
