@@ -16,9 +16,9 @@ import mmbleed  # noqa: F401  (torch 2.13 fixes before anything else loads)
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmbleed.compat import UnsafeCheckpointError
 from mmbleed.registry import RUNNERS
 from mmbleed.utils import register_all_modules
+from mmbleed.utils.input_errors import input_error_line
 
 
 def parse_args() -> argparse.Namespace:
@@ -93,5 +93,8 @@ def main() -> None:
 if __name__ == '__main__':
     try:
         main()
-    except (FileNotFoundError, UnsafeCheckpointError) as err:
-        sys.exit(f'error: {err}')
+    except Exception as err:  # bad input: one line, anything else: the traceback
+        line = input_error_line(err)
+        if line is None:
+            raise
+        sys.exit(f'error: {line}')

@@ -15,9 +15,9 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from mmbleed.compat import UnsafeCheckpointError
 from mmbleed.registry import RUNNERS
 from mmbleed.utils import register_all_modules
+from mmbleed.utils.input_errors import input_error_line
 
 
 def parse_args() -> argparse.Namespace:
@@ -104,5 +104,8 @@ def main() -> None:
 if __name__ == '__main__':
     try:
         main()
-    except (FileNotFoundError, UnsafeCheckpointError) as err:
-        sys.exit(f'error: {err}')
+    except Exception as err:  # bad input: one line, anything else: the traceback
+        line = input_error_line(err)
+        if line is None:
+            raise
+        sys.exit(f'error: {line}')

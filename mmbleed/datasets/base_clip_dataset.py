@@ -13,7 +13,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
-from .raw_layout import mmbleed_to_labelme, point_in_frame
+from .raw_layout import RawLayoutError, mmbleed_to_labelme, point_in_frame
 
 
 class BaseClipDataset(BaseDataset):
@@ -69,41 +69,37 @@ class BaseClipDataset(BaseDataset):
     def _check_entry(self, raw_data_info) -> None:
         """Name the file, clip and key when a (hand-edited) entry lacks something."""
         if not isinstance(raw_data_info, dict):
-            raise ValueError(
-                f'{self.ann_file}: data_list entry {self._clip_index} is not '
-                f'a JSON object')
+            raise RawLayoutError(
+                self.ann_file, f'data_list entry {self._clip_index} is not a JSON object')
         clip_id = raw_data_info.get('clip_id',
                                     f'<data_list entry {self._clip_index}>')
         where = f'{self.ann_file}: clip {clip_id}'
         for key in self.REQUIRED_KEYS:
             if raw_data_info.get(key) is None:
-                raise ValueError(f"{where}: missing key '{key}' (re-run "
-                                 'tools/dataset_converters/raw_to_mmbleed.py)')
+                raise RawLayoutError(where, f"missing key '{key}' (re-run "
+                                     'tools/dataset_converters/raw_to_mmbleed.py)')
         for key in ('num_frames', 'height', 'width'):
             value = raw_data_info[key]
             try:
                 int(value)
             except (TypeError, ValueError):
-                raise ValueError(
-                    f"{where}: '{key}' must be an integer, got {value!r}"
-                ) from None
+                raise RawLayoutError(
+                    where, f"'{key}' must be an integer, got {value!r}") from None
         if raw_data_info.get('video') is None and raw_data_info.get(
                 'frame_dir') is None:
-            raise ValueError(f"{where}: missing key 'video' or 'frame_dir' "
-                             '(one of them must be set)')
+            raise RawLayoutError(where, "missing key 'video' or 'frame_dir' "
+                                 '(one of them must be set)')
         anns = raw_data_info.get('annotations') or []
         if not isinstance(anns, list):
-            raise ValueError(f"{where}: 'annotations' must be a list")
+            raise RawLayoutError(where, "'annotations' must be a list")
         for i, ann in enumerate(anns):
             if not isinstance(ann, dict) or 'frame' not in ann:
-                raise ValueError(
-                    f"{where}: annotations[{i}] has no key 'frame'")
+                raise RawLayoutError(where, f"annotations[{i}] has no key 'frame'")
             point = ann.get('point')
             if point is not None and not (isinstance(point, list)
                                           and len(point) == 2):
-                raise ValueError(
-                    f"{where}: annotations[{i}] 'point' must be [x, y] or "
-                    f'null, got {point!r}')
+                raise RawLayoutError(
+                    where, f"annotations[{i}] 'point' must be [x, y] or null, got {point!r}")
             if point is not None:
                 self._check_point_in_frame(where, ann, point, int(raw_data_info['width']),
                                            int(raw_data_info['height']))
@@ -116,11 +112,11 @@ class BaseClipDataset(BaseDataset):
         try:
             x, y = float(point[0]), float(point[1])
         except (TypeError, ValueError):
-            raise ValueError(f"{where}: frame {ann['frame']}: point {point!r} is not two "
-                             'numbers') from None
+            raise RawLayoutError(
+                where, f"frame {ann['frame']}: point {point!r} is not two numbers") from None
         if not point_in_frame(*mmbleed_to_labelme(x, y), width, height):
-            raise ValueError(f"{where}: frame {ann['frame']}: point ({x:g}, {y:g}) is outside "
-                             f'the {width}x{height} frame')
+            raise RawLayoutError(where, f"frame {ann['frame']}: point ({x:g}, {y:g}) is "
+                                        f'outside the {width}x{height} frame')
 
     def parse_data_info(self, raw_data_info: dict) -> List[dict]:
         self._check_entry(raw_data_info)
