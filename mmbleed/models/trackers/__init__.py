@@ -1,11 +1,12 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 from .base_tracker import BasePointTracker, TrackStep
 from .lucas_kanade import PyramidalLKTracker
+from .memory_refresh import MemoryRefresh
 from .mft_flow import MFTFlowTracker
 from .online_point_tracker import OnlinePointTracker
 from .static_point import StaticPointTracker
 
 __all__ = [
-    'BasePointTracker', 'TrackStep', 'PyramidalLKTracker', 'MFTFlowTracker',
+    'BasePointTracker', 'TrackStep', 'PyramidalLKTracker', 'MemoryRefresh', 'MFTFlowTracker',
     'OnlinePointTracker', 'StaticPointTracker'
 ]
