@@ -33,6 +33,8 @@ class OnlinePointTracker(BaseModel):
 
     - ``pred_points`` ``(T, 2)`` float32 (frame 0: the query point),
     - ``pred_visible`` ``(T,)`` bool and ``pred_confidence`` ``(T,)`` float32,
+    - with ``K`` query points ``(K, 2)`` (dense tracks, :class:`DenseTrackDataset`): the
+      same with a leading track axis, ``(K, T, 2)``, ``(K, T)``,
     - ``query_frame`` = 0 (the frame :class:`TrackMetric` leaves out).
 
     Args:
@@ -104,9 +106,14 @@ class OnlinePointTracker(BaseModel):
             out = self.track(self._frames(clip), np.asarray(query, np.float64).reshape(-1, 2))
             outputs.append(out)
             if mode == 'predict':
-                points = input_to_original(out['points'][:, 0], sample.metainfo)
-                sample.pred_points = points.astype(np.float32)
-                sample.pred_visible = out['visible'][:, 0].copy()
-                sample.pred_confidence = out['confidence'][:, 0].astype(np.float32)
+                # one query point: (T, ...) as the sample's gt_points; K points (dense
+                # tracks): (K, T, ...)
+                points = input_to_original(out['points'], sample.metainfo).transpose(1, 0, 2)
+                visible, confidence = out['visible'].T, out['confidence'].T
+                one = np.asarray(query).size == 2
+                sample.pred_points = (points[0] if one else points).astype(np.float32)
+                sample.pred_visible = (visible[0] if one else visible).copy()
+                sample.pred_confidence = (confidence[0] if one else confidence).astype(
+                    np.float32)
                 sample.query_frame = 0
         return data_samples if mode == 'predict' else outputs

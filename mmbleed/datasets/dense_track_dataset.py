@@ -1,0 +1,76 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""Windows of the generator's dense tissue tracks (the tracker's pretraining data, §4.3).
+
+The synthetic clips carry, besides the source, ``N`` tissue points tracked exactly through
+every frame (``dense_gt``: ``tracks_xy`` ``(T, N, 2)``, ``tracks_visible`` ``(T, N)``;
+docs/data_format.md §3). Track-On-style trackers pretrain on such tracks before they are
+fine-tuned on the sparse source annotations, and a tracker is scored on them the TAP-Vid way
+(every track of a clip, pooled per clip: ``TrackMetric``).
+"""
+import os.path as osp
+from typing import List
+
+import numpy as np
+
+from mmbleed.registry import DATASETS
+from .base_clip_dataset import BaseClipDataset
+from .raw_layout import RawLayoutError
+
+
+@DATASETS.register_module()
+class DenseTrackDataset(BaseClipDataset):
+    """Windows of ``clip_len`` frames with the dense tracks visible at their first frame.
+
+    Args:
+        clip_len (int): frames per window. Defaults to 24.
+        stride (int, optional): frames between window starts; None: one window per clip,
+            from frame 0. Defaults to None.
+        max_tracks (int, optional): at most this many tracks per window (the first ones);
+            None: all visible ones. Defaults to None.
+        **kwargs: see :class:`BaseClipDataset`.
+
+    Each sample: ``frame_indices`` (the window), ``gt_points`` ``(N, T, 2)`` float32 in
+    original pixels, ``gt_visible`` ``(N, T)``, ``annotated`` ``(N, T)`` (all True: every
+    frame of a dense track is known), ``query_point`` ``(N, 2)`` (the tracks at the window's
+    first frame, where all N are visible and inside the frame). A clip without ``dense_gt``
+    stops with one line naming the annotation file and the clip.
+    """
+
+    def __init__(self, *args, clip_len: int = 24, stride=None, max_tracks=None,
+                 **kwargs) -> None:
+        if clip_len < 2:
+            raise ValueError(f'clip_len must be >= 2 frames, got {clip_len}')
+        self.clip_len = clip_len
+        self.stride = stride
+        self.max_tracks = max_tracks
+        super().__init__(*args, **kwargs)
+
+    def expand_clip(self, clip: dict, annotations: List[dict]) -> List[dict]:
+        where = f'{self.ann_file}: clip {clip["clip_id"]}'
+        if not clip['dense_gt'] or not osp.isfile(clip['dense_gt']):
+            raise RawLayoutError(where, f'no dense ground truth ({clip["dense_gt"]}); dense '
+                                 'tracks come from the synthetic generator')
+        with np.load(clip['dense_gt']) as gt:  # only the two arrays are decompressed
+            xy, visible = gt['tracks_xy'], gt['tracks_visible']
+        h, w = clip['ori_shape']
+        last = min(clip['num_frames'], len(xy)) - self.clip_len
+        starts = [0] if self.stride is None else list(range(0, last + 1, self.stride))
+        samples = []
+        for t0 in starts:
+            if t0 > last:
+                continue
+            frames = list(range(t0, t0 + self.clip_len))
+            q = xy[t0]
+            keep = visible[t0] & (q[:, 0] >= 0) & (q[:, 0] <= w - 1) & (q[:, 1] >= 0) & \
+                (q[:, 1] <= h - 1)
+            index = np.flatnonzero(keep)[:self.max_tracks]
+            if not len(index):
+                continue
+            points = np.ascontiguousarray(xy[frames][:, index].transpose(1, 0, 2), np.float32)
+            samples.append(dict(
+                clip, frame_indices=frames, frame_idx=t0, track_mode='dense',
+                gt_points=points,
+                gt_visible=visible[frames][:, index].T.copy(),
+                annotated=np.ones(points.shape[:2], bool),
+                query_point=points[:, 0].copy()))
+        return samples
