@@ -89,6 +89,8 @@ def test_baselines_meet_bad_input_with_one_line(name, problem, tiny_esd, tmp_pat
                       'test_dataloader.num_workers=1')
     assert out.returncode == 1, explain(out)
     assert 'Traceback' not in out.stderr, explain(out)
-    # (FFmpeg's own complaint about the file may come from the worker, in any order)
-    errors = [line for line in out.stderr.splitlines() if line.startswith('error: ')]
+    # FFmpeg's own complaint about the file comes from the worker, in any order, and may
+    # share the line: our line is what follows 'error: '
+    errors = [line[line.index('error: '):] for line in out.stderr.splitlines()
+              if 'error: ' in line]
     assert len(errors) == 1 and expected in errors[0], explain(out)
