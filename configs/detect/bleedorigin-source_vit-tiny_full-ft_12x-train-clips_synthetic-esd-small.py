@@ -1,0 +1,26 @@
+# Full fine-tuning (every weight trains) of the tiny-ViT source module trained on the v2
+# training split, on the 12x training clips with the LoRA config's data and schedule: the
+# comparison the LoRA row needs (paper Table 9: full fine-tuning vs LoRA). Train the
+# starting checkpoint first (see the LoRA config).
+_base_ = ['./bleedorigin-source_vit-tiny_synthetic-esd-small.py']
+
+load_from = 'work_dirs/source_vit-tiny/epoch_40.pth'
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='ConcatDataset',
+        datasets=[
+            dict(type='SourceDataset', data_root=root, ann_file='annotations/train.json',
+                 frames='onset', num_pseudo={{_base_.num_pseudo}},
+                 lookahead={{_base_.lookahead}}, pipeline={{_base_.train_pipeline}})
+            for root in ('data/synthetic_esd/detection/',
+                         'data/synthetic_esd_seed1/detection/',
+                         'data/synthetic_esd_seed2/detection/')
+        ]))
+max_epochs = 4
+train_cfg = dict(max_epochs=max_epochs, val_interval=2)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, T_max=max_epochs, eta_min=1e-5),
+]
+default_hooks = dict(checkpoint=dict(interval=2))
