@@ -15,6 +15,7 @@ wrapped model's own config (``tools/model_converters/merge_lora.py``).
 """
 from typing import Dict, List, Optional, Union
 
+import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.runner import load_checkpoint
@@ -89,7 +90,11 @@ class LoRAFineTune(BaseModel):
         (the Runner's re-initialisation would overwrite them)."""
         self._is_init = True
 
-    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[list] = None,
+                mode: str = 'tensor') -> Union[dict, list, torch.Tensor]:
+        """The wrapped model's forward (``'loss'``, ``'predict'`` or ``'tensor'``)."""
         return self.model(inputs, data_samples, mode=mode)
 
 
