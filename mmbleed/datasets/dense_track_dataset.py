@@ -15,6 +15,7 @@ import numpy as np
 from mmbleed.registry import DATASETS
 from .base_clip_dataset import BaseClipDataset
 from .raw_layout import RawLayoutError
+from .synthetic.dense_gt import load_dense_gt
 
 
 @DATASETS.register_module()
@@ -50,8 +51,8 @@ class DenseTrackDataset(BaseClipDataset):
         if not clip['dense_gt'] or not osp.isfile(clip['dense_gt']):
             raise RawLayoutError(where, f'no dense ground truth ({clip["dense_gt"]}); dense '
                                  'tracks come from the synthetic generator')
-        with np.load(clip['dense_gt']) as gt:  # only the two arrays are decompressed
-            xy, visible = gt['tracks_xy'], gt['tracks_visible']
+        gt = load_dense_gt(clip['dense_gt'], keys=('tracks_xy', 'tracks_visible'))
+        xy, visible = gt['tracks_xy'], gt['tracks_visible']
         h, w = clip['ori_shape']
         last = min(clip['num_frames'], len(xy)) - self.clip_len
         starts = [0] if self.stride is None else list(range(0, last + 1, self.stride))

@@ -66,6 +66,16 @@ class ClipReader:
                 min(num_frames, len(self._files))
                 if num_frames is not None else len(self._files))
 
+    @classmethod
+    def from_entry(cls, root: str, entry: dict) -> 'ClipReader':
+        """The reader of an annotation file's clip entry (docs/data_format.md §2): its
+        ``video`` or ``frame_dir``, relative to ``root``, and its ``num_frames``."""
+        def join(rel: Optional[str]) -> Optional[str]:
+            return None if rel is None else osp.join(root, rel)
+
+        return cls(video_path=join(entry.get('video')), frame_dir=join(entry.get('frame_dir')),
+                   num_frames=entry['num_frames'])
+
     @property
     def source(self) -> str:
         return self.video_path or self.frame_dir

@@ -139,16 +139,6 @@ def load_clips(root: str, split: str) -> List[dict]:
     return clips
 
 
-def clip_reader(root: str, clip: dict) -> ClipReader:
-    """A :class:`ClipReader` over a clip's video or frame folder."""
-    def join(rel):
-        return None if rel is None else osp.join(root, rel)
-
-    return ClipReader(video_path=join(clip.get('video')),
-                      frame_dir=join(clip.get('frame_dir')),
-                      num_frames=clip['num_frames'])
-
-
 def read_frames(reader: ClipReader,
                 indices: Optional[Iterable[int]] = None) -> Iterator[Tuple[int, np.ndarray]]:
     """``(t, frame)`` of a clip's frames ``indices`` (default: all), in increasing order,
@@ -662,7 +652,7 @@ def _scan_detection_split(root: str, clips: List[dict], full: bool, bar) -> List
     for clip in clips:
         onset = clip.get('onset_frame')
         points = visible_points(clip) if onset is not None else {}
-        with clip_reader(root, clip) as reader:
+        with ClipReader.from_entry(root, clip) as reader:
             signals, cands = scan_detection_clip(
                 read_frames(reader, None if full else points), points)
         out.append(dict(clip_id=clip['clip_id'], onset=onset, signals=signals,
@@ -713,7 +703,7 @@ def shortcut_report(root: str, split: str = 'test', tune_split: str = 'train',
     for clip, rec in zip(trk_clips, records):
         if rec is None:
             continue
-        with clip_reader(trk_root, clip) as reader:
+        with ClipReader.from_entry(trk_root, clip) as reader:
             preds = scan_tracking_clip(
                 read_frames(reader, range(rec['query_frame'], len(reader))),
                 int(clip['num_frames']), rec['query_frame'], rec['query_point'],

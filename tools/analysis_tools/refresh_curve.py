@@ -101,13 +101,10 @@ def main(argv=None) -> int:
     for entry in clips:
         first = next(a for a in entry['annotations'] if a.get('visible') and a.get('point'))
         start = first['frame']
-        video = entry.get('video')
-        path = osp.join(args.root, video or entry['frame_dir'])
-        with ClipReader(video_path=path if video else None,
-                        frame_dir=None if video else path,
-                        num_frames=entry['num_frames']) as reader:
+        with ClipReader.from_entry(args.root, entry) as reader:
             frames = reader.get_many(range(start, entry['num_frames']))
-        gt = load_dense_gt(osp.join(args.root, entry['dense_gt']))
+        gt = load_dense_gt(osp.join(args.root, entry['dense_gt']),
+                           keys=('source_xy', 'source_visible'))
         truth, visible = gt['source_xy'][start:], gt['source_visible'][start:]
         marks = np.zeros(len(frames), bool)
         for a in entry['annotations']:

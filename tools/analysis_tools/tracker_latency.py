@@ -77,12 +77,8 @@ def main(argv=None) -> int:
         return 1
     clips: List[List[np.ndarray]] = []
     for entry in entries:
-        video = entry.get('video')
-        path = osp.join(args.root, video or entry['frame_dir'])
-        n = min(args.frames, entry['num_frames'])
-        with ClipReader(video_path=path if video else None, frame_dir=None if video else path,
-                        num_frames=entry['num_frames']) as reader:
-            clips.append(reader.get_many(range(n)))
+        with ClipReader.from_entry(args.root, entry) as reader:
+            clips.append(reader.get_many(range(min(args.frames, entry['num_frames']))))
     rows = []
     bar = ProgressBar(len(configs) * len(clips))
     for path, cfg in zip(args.configs, configs):

@@ -26,7 +26,7 @@ import json
 import os
 import os.path as osp
 import sys
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -134,6 +134,20 @@ def leave_one_out_error(tracks: np.ndarray, centre: np.ndarray, radius: float) -
     return np.concatenate(errors) if errors else np.zeros(0)
 
 
+def score_segment(errors: Dict[str, List[np.ndarray]], seg, tracks: np.ndarray,
+                  source: Sequence[float], reference_radius: float) -> None:
+    """Add one segment's errors against the dense truth (``tracks``: its ``(L, N, 2)``
+    dense tracks) to ``errors`` (the lists of :data:`REPORTED`)."""
+    truth = dense_truth(tracks, seg.raw[:, 0])
+    errors['tracked'].append(np.linalg.norm(seg.raw - truth, axis=-1)[:, 1:].ravel())
+    errors['smoothed'].append(np.linalg.norm(seg.smoothed - truth, axis=-1)[:, 1:].ravel())
+    for name, points in (('end_tracked', seg.raw[:, -1]), ('end_matched', seg.end_match),
+                         ('end_smoothed', seg.smoothed[:, -1])):
+        errors[name].append(np.linalg.norm(points - truth[:, -1], axis=-1))
+    errors['reference_leave_one_out'].append(
+        leave_one_out_error(tracks, np.asarray(source, np.float64), reference_radius))
+
+
 def summarise(errors: Dict[str, List[np.ndarray]]) -> Dict[str, float]:
     out = {}
     for name, chunks in errors.items():
@@ -164,50 +178,38 @@ def main(argv=None) -> int:
     labeler = PseudoTrackLabeler(tracker, radius=args.radius, ratio=args.ratio,
                                  max_points=args.max_points)
     entries = entries[:args.max_clips] if args.max_clips else entries
-    jobs = [(e, s) for e in entries for s in segments_of(e, args.span)]
-    print_log(f'{len(jobs)} segments of {len(entries)} {args.split} clips; tracker '
+    segments = {e['clip_id']: segments_of(e, args.span) for e in entries}
+    num_segments = sum(len(s) for s in segments.values())
+    print_log(f'{num_segments} segments of {len(entries)} {args.split} clips; tracker '
               f'{type(tracker).__name__} ({args.tracker_config})', logger='current')
     data_list, skipped = [], 0
     errors: Dict[str, List[np.ndarray]] = {name: [] for name in REPORTED}
-    bar = ProgressBar(len(jobs)) if jobs else None
-    readers: Dict[str, ClipReader] = {}
-    for entry, (t0, t1, p0, p1) in jobs:
-        video = entry.get('video')
-        path = osp.join(args.root, video if video else entry['frame_dir'])
+    bar = ProgressBar(num_segments) if num_segments else None
+    for entry in (e for e in entries if segments[e['clip_id']]):
+        # each clip's video and dense tracks are read once, for all its segments
+        tracks = None
+        if entry.get('dense_gt'):
+            tracks = load_dense_gt(osp.join(args.root, entry['dense_gt']),
+                                   keys=('tracks_xy', ))['tracks_xy'].astype(np.float64)
         try:
-            reader = readers.setdefault(entry['clip_id'], ClipReader(
-                video_path=path if video else None, frame_dir=None if video else path,
-                num_frames=entry['num_frames']))
-            frames = reader.get_many(range(t0, t1 + 1))
+            with ClipReader.from_entry(args.root, entry) as reader:
+                for t0, t1, p0, p1 in segments[entry['clip_id']]:
+                    seg = labeler.label(reader.get_many(range(t0, t1 + 1)), p0, p1)
+                    if bar:
+                        bar.update()
+                    if seg is None:
+                        skipped += 1
+                        continue
+                    data_list.append(dict(
+                        clip_id=entry['clip_id'], start=t0,
+                        points=[[[round(float(x), 3), round(float(y), 3)] for x, y in track]
+                                for track in seg.smoothed],
+                        visible=seg.visible.tolist()))
+                    if tracks is not None:
+                        score_segment(errors, seg, tracks[t0:t1 + 1], p0, 2 * args.radius)
         except (FileNotFoundError, VideoReadError) as e:
             print(f'error: clip {entry["clip_id"]}: {e}', file=sys.stderr)
             return 1
-        seg = labeler.label(frames, p0, p1)
-        if bar:
-            bar.update()
-        if seg is None:
-            skipped += 1
-            continue
-        data_list.append(dict(
-            clip_id=entry['clip_id'], start=t0,
-            points=[[[round(float(x), 3), round(float(y), 3)] for x, y in track]
-                    for track in seg.smoothed],
-            visible=seg.visible.tolist()))
-        if entry.get('dense_gt'):
-            tracks = load_dense_gt(osp.join(args.root, entry['dense_gt']))['tracks_xy']
-            tracks = tracks[t0:t1 + 1].astype(np.float64)
-            truth = dense_truth(tracks, seg.raw[:, 0])
-            errors['tracked'].append(np.linalg.norm(seg.raw - truth, axis=-1)[:, 1:].ravel())
-            errors['smoothed'].append(
-                np.linalg.norm(seg.smoothed - truth, axis=-1)[:, 1:].ravel())
-            for name, points in (('end_tracked', seg.raw[:, -1]),
-                                 ('end_matched', seg.end_match),
-                                 ('end_smoothed', seg.smoothed[:, -1])):
-                errors[name].append(np.linalg.norm(points - truth[:, -1], axis=-1))
-            errors['reference_leave_one_out'].append(
-                leave_one_out_error(tracks, np.asarray(p0, np.float64), 2 * args.radius))
-    for reader in readers.values():
-        reader.close()
     if bar:
         sys.stdout.write('\n')
     content = dict(
