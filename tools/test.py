@@ -18,7 +18,7 @@ from mmengine.runner import Runner
 
 from mmbleed.registry import RUNNERS
 from mmbleed.utils import register_all_modules
-from mmbleed.utils.input_errors import input_error_line
+from mmbleed.utils.input_errors import run_reporting_input_errors
 
 
 def parse_args() -> argparse.Namespace:
@@ -91,10 +91,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except Exception as err:  # bad input: one line, anything else: the traceback
-        line = input_error_line(err)
-        if line is None:
-            raise
-        sys.exit(f'error: {line}')
+    run_reporting_input_errors(main)

@@ -8,7 +8,8 @@ the main process wrapped in PyTorch's "Caught ... in DataLoader worker process" 
 worker's traceback; the original one-line message is taken back out of it. Any other
 exception keeps its traceback.
 """
-from typing import Optional
+import sys
+from typing import Callable, Optional
 
 
 def input_errors() -> tuple:
@@ -31,3 +32,15 @@ def input_error_line(err: BaseException) -> Optional[str]:
         _, sep, message = lines[-1].partition(': ')
         text = message if sep else lines[-1]
     return ' '.join(text.split())
+
+
+def run_reporting_input_errors(main: Callable[[], object]) -> None:
+    """Run a tool's ``main``: bad input ends it with ``error: <one line>`` and exit status 1,
+    any other exception keeps its traceback."""
+    try:
+        main()
+    except Exception as err:
+        line = input_error_line(err)
+        if line is None:
+            raise
+        sys.exit(f'error: {line}')
