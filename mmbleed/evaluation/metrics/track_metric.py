@@ -162,7 +162,7 @@ class TrackMetric(BreakdownMixin, BaseMetric):
         shape = (num_clips, max_tracks, max_len)
         pad_pred, pad_gt = np.zeros(shape + (2, )), np.full(shape + (2, ), np.nan)
         pad_visible, pad_eval = np.zeros(shape, bool), np.zeros(shape, bool)
-        with_vis = [r for r in results if 'pred_visible' in r]
+        with_vis = np.array(['pred_visible' in r for r in results], bool)
         pad_pred_visible = np.zeros(shape, bool)
         for i, r in enumerate(results):
             n, t = r['gt'].shape[:2]
@@ -171,14 +171,18 @@ class TrackMetric(BreakdownMixin, BaseMetric):
             if 'pred_visible' in r:
                 pad_pred_visible[i, :n, :t] = r['pred_visible']
         clip_sizes = np.stack([r['size'] for r in results]) if results else np.ones((0, 2))
+        # one call when every clip predicts visibility (the usual case); else OA and Jaccard
+        # from a second call over the clips that do
+        every = bool(with_vis.all()) and len(results) > 0
         tapvid = tapvid_metrics(pad_pred, pad_gt, pad_visible, clip_sizes,
+                                pred_visible=pad_pred_visible if every else None,
                                 thresholds=self.delta_thresholds, eval_mask=pad_eval)
-        if with_vis:  # OA and Jaccard over the clips that predict visibility
-            keep = np.array(['pred_visible' in r for r in results])
-            occlusion = tapvid_metrics(pad_pred[keep], pad_gt[keep], pad_visible[keep],
-                                       clip_sizes[keep], pred_visible=pad_pred_visible[keep],
+        if with_vis.any() and not every:
+            occlusion = tapvid_metrics(pad_pred[with_vis], pad_gt[with_vis],
+                                       pad_visible[with_vis], clip_sizes[with_vis],
+                                       pred_visible=pad_pred_visible[with_vis],
                                        thresholds=self.delta_thresholds,
-                                       eval_mask=pad_eval[keep])
+                                       eval_mask=pad_eval[with_vis])
             tapvid.update({k: v for k, v in occlusion.items()
                            if k == 'OA' or k == 'AJ' or k.startswith('jaccard@')})
         tapvid.pop('num_videos')
