@@ -1,7 +1,8 @@
 # Full fine-tuning (every weight trains) of the tiny-ViT source module trained on the v2
-# training split, on the 12x training clips with the LoRA config's data and schedule: the
-# comparison the LoRA row needs (paper Table 9: full fine-tuning vs LoRA). Train the
-# starting checkpoint first (see the LoRA config).
+# training split, on the 12x training clips (generate them first, see ..._12x-train-clips_...),
+# ~200 steps: the comparison the LoRA config (which inherits this data and schedule) needs
+# (paper Table 9: full fine-tuning vs LoRA). Train the starting checkpoint first (see the
+# LoRA config).
 _base_ = ['./bleedorigin-source_vit-tiny_synthetic-esd-small.py']
 
 load_from = 'work_dirs/source_vit-tiny/epoch_40.pth'
