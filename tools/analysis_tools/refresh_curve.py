@@ -31,7 +31,7 @@ from mmengine.utils import ProgressBar  # noqa: E402
 
 from mmbleed.datasets.synthetic import load_dense_gt  # noqa: E402
 from mmbleed.datasets.video_reader import ClipReader  # noqa: E402
-from mmbleed.models.trackers import MemoryRefresh  # noqa: E402
+from mmbleed.models.trackers import MemoryRefresh, build_point_tracker  # noqa: E402
 from mmbleed.utils import register_all_modules  # noqa: E402
 
 DEFAULT_TRACKER = 'configs/baselines/mft-dis_synthetic-esd-small.py'
@@ -60,6 +60,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('root', help='tracking root (annotations/<split>.json, dense_gt/)')
     parser.add_argument('--split', default='test', choices=('train', 'val', 'test'))
     parser.add_argument('--tracker-config', default=DEFAULT_TRACKER)
+    parser.add_argument('--checkpoint', default=None,
+                        help='weights of a learned tracker (TrackOn configs)')
     parser.add_argument('--min-frames', type=int, default=300,
                         help='clips with more frames than this')
     parser.add_argument('--out-png', default=None, help='the Fig. 13-like plot')
@@ -111,7 +113,7 @@ def main(argv=None) -> int:
             if a['frame'] > start and a.get('visible') and a.get('point') is not None:
                 marks[a['frame'] - start] = True
         for name, kwargs in SETTINGS.items():
-            tracker = MemoryRefresh(dict(inner), **kwargs)
+            tracker = MemoryRefresh(build_point_tracker(cfg.model, args.checkpoint), **kwargs)
             pred = run_clip(frames, np.asarray(first['point'], np.float64), tracker)
             err = np.linalg.norm(pred - truth, axis=1)
             err[~visible] = np.nan

@@ -32,8 +32,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
 
 from mmbleed.datasets import ClipReader  # noqa: E402
-from mmbleed.models.trackers import MemoryRefresh  # noqa: E402
-from mmbleed.registry import MODELS  # noqa: E402
+from mmbleed.models.trackers import MemoryRefresh, build_point_tracker  # noqa: E402
 from mmbleed.utils import register_all_modules  # noqa: E402
 
 
@@ -85,7 +84,7 @@ def main(argv=None) -> int:
         inner = cfg.model.get('tracker', cfg.model)
         times = []
         for i, frames in enumerate(clips):
-            tracker = MODELS.build(inner)
+            tracker = build_point_tracker(cfg.model)  # weights do not change the time
             if args.refresh:
                 tracker = MemoryRefresh(tracker, interval=args.refresh)
             tracker.init(frames[0], query_points(frames[0], args.points,

@@ -34,14 +34,13 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
-from mmengine.runner import load_checkpoint  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
 
 from mmbleed.datasets.pseudo_track_labeler import PseudoTrackLabeler  # noqa: E402
 from mmbleed.datasets.raw_layout import RawLayoutError, atomic_write_bytes  # noqa: E402
 from mmbleed.datasets.synthetic import load_dense_gt  # noqa: E402
 from mmbleed.datasets.video_reader import ClipReader, VideoReadError  # noqa: E402
-from mmbleed.registry import MODELS  # noqa: E402
+from mmbleed.models.trackers import build_point_tracker  # noqa: E402
 from mmbleed.utils import register_all_modules  # noqa: E402
 
 DEFAULT_TRACKER = 'configs/baselines/mft-dis_synthetic-esd-small.py'
@@ -75,12 +74,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def build_tracker(config: str, checkpoint: Optional[str]):
-    cfg = Config.fromfile(config)
-    tracker_cfg = cfg.model.get('tracker', cfg.model)
-    tracker = MODELS.build(tracker_cfg)
-    if checkpoint:
-        load_checkpoint(tracker, checkpoint, map_location='cpu')  # weights-only (compat)
-    return tracker
+    return build_point_tracker(Config.fromfile(config).model, checkpoint)
 
 
 def check_output(root: str, out: str) -> None:

@@ -1,8 +1,8 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """Fold the LoRA adapters of a fine-tuned checkpoint into plain weights, for deployment.
 
-Builds the ``LoRAFineTune`` model of CONFIG (without its ``init_checkpoint``: every weight
-comes from CHECKPOINT, loaded weights-only), merges each adapter into its layer
+Builds the ``LoRAFineTune`` (or ``AdaLoRAFineTune``) model of CONFIG (without its
+``init_checkpoint``: every weight comes from CHECKPOINT, loaded weights-only), merges each adapter into its layer
 (``W + (alpha / r) B A``) and writes the wrapped model's own state dict to OUT, atomically.
 OUT loads into the wrapped model's config (``cfg.model.model``) like any checkpoint, with no
 peft at run time.
@@ -30,7 +30,7 @@ from mmbleed.utils.input_errors import input_error_line  # noqa: E402
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='a config whose model is LoRAFineTune')
+    parser.add_argument('config', help='a config whose model is LoRAFineTune or AdaLoRAFineTune')
     parser.add_argument('checkpoint', help='the fine-tuned checkpoint')
     parser.add_argument('out', help='where to write the merged weights (.pth)')
     return parser.parse_args(argv)
@@ -44,9 +44,9 @@ def main(argv=None) -> int:
             print(f'error: {path}: not found', file=sys.stderr)
             return 1
     cfg = Config.fromfile(args.config)
-    if cfg.model.get('type') != 'LoRAFineTune':
+    if cfg.model.get('type') not in ('LoRAFineTune', 'AdaLoRAFineTune'):
         print(f"error: {args.config}: model.type is {cfg.model.get('type')!r}, not "
-              "'LoRAFineTune' (nothing to merge)", file=sys.stderr)
+              "'LoRAFineTune' or 'AdaLoRAFineTune' (nothing to merge)", file=sys.stderr)
         return 1
     cfg.model.init_checkpoint = None
     model = MODELS.build(cfg.model)

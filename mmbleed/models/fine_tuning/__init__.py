@@ -1,4 +1,5 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
+from .adalora_fine_tune import AdaLoRAFineTune
 from .lora_fine_tune import VIT_TARGETS, LoRAFineTune, merge_lora
 
-__all__ = ['LoRAFineTune', 'merge_lora', 'VIT_TARGETS']
+__all__ = ['AdaLoRAFineTune', 'LoRAFineTune', 'merge_lora', 'VIT_TARGETS']

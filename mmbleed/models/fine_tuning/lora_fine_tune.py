@@ -63,21 +63,26 @@ class LoRAFineTune(BaseModel):
         inner.init_weights()
         if init_checkpoint is not None:
             load_checkpoint(inner, init_checkpoint, map_location='cpu', logger='current')
-        peft = _peft()
-        config = peft.LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout,
-                                 target_modules=targets, bias='none')
         try:
-            inner = peft.inject_adapter_in_model(config, inner)
+            inner = self.inject(inner, targets, rank, alpha, dropout)
         except ValueError as e:  # peft: "Target modules ... not found in the base model"
-            raise ValueError(f'LoRAFineTune: no layer of {type(inner).__name__} matches '
-                             f'targets={targets!r} ({e})') from None
+            raise ValueError(f'{type(self).__name__}: no layer of {type(inner).__name__} '
+                             f'matches targets={targets!r} ({e})') from None
         for name, param in inner.named_parameters():
             param.requires_grad = 'lora_' in name
         self.model = inner
         self.data_preprocessor = inner.data_preprocessor
         trainable, total = self.parameter_counts()
-        print_log(f'LoRAFineTune(r={rank}, alpha={alpha:g}): {trainable:,} of {total:,} '
-                  f'parameters trainable ({100 * trainable / total:.2f} %)', logger='current')
+        print_log(f'{type(self).__name__}(r={rank}, alpha={alpha:g}): {trainable:,} of '
+                  f'{total:,} parameters trainable ({100 * trainable / total:.2f} %)',
+                  logger='current')
+
+    def inject(self, model: nn.Module, targets: Union[str, List[str]], rank: int,
+               alpha: float, dropout: float) -> nn.Module:
+        """Put the adapters into ``model`` (in place) and return it."""
+        config = _peft().LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout,
+                                    target_modules=targets, bias='none')
+        return _peft().inject_adapter_in_model(config, model)
 
     def parameter_counts(self) -> tuple:
         """``(trainable, total)`` parameter counts."""
