@@ -99,6 +99,7 @@ def main(argv=None) -> int:
     errors: Dict[str, List[np.ndarray]] = {name: [] for name in SETTINGS}
     annotated: Dict[str, List[np.ndarray]] = {name: [] for name in SETTINGS}
     refreshes: Dict[str, int] = {name: 0 for name in SETTINGS}
+    tracker_to_refresh = build_point_tracker(cfg.model, args.checkpoint)  # init() restarts it
     bar = ProgressBar(len(clips) * len(SETTINGS))
     for entry in clips:
         first = next(a for a in entry['annotations'] if a.get('visible') and a.get('point'))
@@ -113,7 +114,7 @@ def main(argv=None) -> int:
             if a['frame'] > start and a.get('visible') and a.get('point') is not None:
                 marks[a['frame'] - start] = True
         for name, kwargs in SETTINGS.items():
-            tracker = MemoryRefresh(build_point_tracker(cfg.model, args.checkpoint), **kwargs)
+            tracker = MemoryRefresh(tracker_to_refresh, **kwargs)
             pred = run_clip(frames, np.asarray(first['point'], np.float64), tracker)
             err = np.linalg.norm(pred - truth, axis=1)
             err[~visible] = np.nan

@@ -26,7 +26,7 @@ import json
 import os
 import os.path as osp
 import sys
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 
@@ -71,10 +71,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--report-json', default=None,
                         help='write the error against the dense ground truth here')
     return parser.parse_args(argv)
-
-
-def build_tracker(config: str, checkpoint: Optional[str]):
-    return build_point_tracker(Config.fromfile(config).model, checkpoint)
 
 
 def check_output(root: str, out: str) -> None:
@@ -162,7 +158,8 @@ def main(argv=None) -> int:
         check_output(args.root, out)
         with open(ann_file, encoding='utf-8') as f:
             entries = json.load(f)['data_list']
-        tracker = build_tracker(args.tracker_config, args.checkpoint)
+        tracker = build_point_tracker(Config.fromfile(args.tracker_config).model,
+                                      args.checkpoint)
     except FileNotFoundError as e:
         print(f'error: {e.filename or e}: not found', file=sys.stderr)
         return 1

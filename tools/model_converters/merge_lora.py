@@ -2,8 +2,8 @@
 """Fold the LoRA adapters of a fine-tuned checkpoint into plain weights, for deployment.
 
 Builds the ``LoRAFineTune`` (or ``AdaLoRAFineTune``) model of CONFIG (without its
-``init_checkpoint``: every weight comes from CHECKPOINT, loaded weights-only), merges each adapter into its layer
-(``W + (alpha / r) B A``) and writes the wrapped model's own state dict to OUT, atomically.
+``init_checkpoint``: every weight comes from CHECKPOINT, loaded weights-only), merges each
+adapter into its layer (``W + (alpha / r) B A``) and writes the wrapped model's own state dict to OUT, atomically.
 OUT loads into the wrapped model's config (``cfg.model.model``) like any checkpoint, with no
 peft at run time.
 
@@ -22,7 +22,7 @@ import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
 
-from mmbleed.models.fine_tuning import merge_lora  # noqa: E402
+from mmbleed.models.fine_tuning import LoRAFineTune, merge_lora  # noqa: E402
 from mmbleed.registry import MODELS  # noqa: E402
 from mmbleed.utils import register_all_modules  # noqa: E402
 from mmbleed.utils.input_errors import input_error_line  # noqa: E402
@@ -30,7 +30,7 @@ from mmbleed.utils.input_errors import input_error_line  # noqa: E402
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='a config whose model is LoRAFineTune or AdaLoRAFineTune')
+    parser.add_argument('config', help='a config whose model is LoRAFineTune (or a subclass)')
     parser.add_argument('checkpoint', help='the fine-tuned checkpoint')
     parser.add_argument('out', help='where to write the merged weights (.pth)')
     return parser.parse_args(argv)
@@ -44,7 +44,8 @@ def main(argv=None) -> int:
             print(f'error: {path}: not found', file=sys.stderr)
             return 1
     cfg = Config.fromfile(args.config)
-    if cfg.model.get('type') not in ('LoRAFineTune', 'AdaLoRAFineTune'):
+    model_cls = MODELS.get(cfg.model.get('type', ''))
+    if not (isinstance(model_cls, type) and issubclass(model_cls, LoRAFineTune)):
         print(f"error: {args.config}: model.type is {cfg.model.get('type')!r}, not "
               "'LoRAFineTune' or 'AdaLoRAFineTune' (nothing to merge)", file=sys.stderr)
         return 1

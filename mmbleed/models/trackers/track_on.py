@@ -67,6 +67,7 @@ from ..heads.track_on_point_head import PointPredictionHead
 from ..heads.track_on_rerank_head import TopKRerankHead
 from ..layers import AttentionBlock, sample_points
 from ..losses.pseudo_label_track_loss import PseudoLabelTrackLoss
+from ..losses.source_loss import soft_argmax_2d
 from ..memory.point_memory import PointMemory
 
 #: ImageNet mean and std of RGB in [0, 255] (what mmpretrain backbones expect)
@@ -276,10 +277,8 @@ class TrackOn(BaseModel):
         return fused - self.locality_log_scale.exp() * dist2
 
     @staticmethod
-    def _frame(features: Dict, t: Optional[int], batch: int) -> Dict:
-        """Frame ``t`` of features extracted for ``batch x T`` frames (None: as they are)."""
-        if t is None:
-            return features
+    def _frame(features: Dict, t: int, batch: int) -> Dict:
+        """Frame ``t`` of features extracted for ``batch x T`` frames."""
 
         def pick(x):
             return x.view(batch, -1, *x.shape[1:])[:, t]
@@ -332,8 +331,10 @@ class TrackOn(BaseModel):
         offset, vis_logit, unc_logit, local = self.head(q, patch_xy, features['sample'],
                                                         self.input_size)
         points = patch_xy + offset
-        prob = torch.softmax(corr2 / self.soft_argmax_temperature, dim=-1)
-        soft_points = prob @ self.centres + offset
+        # the soft-argmax over the patch grid, in input pixels (patch j's centre: 8j + 3.5)
+        soft_patch = soft_argmax_2d(corr2.view(b, k, *self.grid),
+                                    1 / self.soft_argmax_temperature)
+        soft_points = soft_patch * self.PATCH_STRIDE + (self.PATCH_STRIDE - 1) / 2 + offset
         keep = (torch.sigmoid(vis_logit.detach()) > self.visibility_thr) & state.valid
         read = sample_points(features['sample'][1], points.detach(), self.input_size)
         state = TrackState(state.query, state.valid, points.detach(),
@@ -372,7 +373,7 @@ class TrackOn(BaseModel):
                             dtype=torch.float32, device=frames.device)
 
     def _targets(self, sample: BleedDataSample, scale: torch.Tensor
-                 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+                 ) -> Tuple[torch.Tensor, ...]:
         """``(queries (K, 2), gt (T, K, 2), gt_mask (T, K), gt_visible (T, K), is_pseudo
         (K,))`` of one training sample, in the model's input pixels."""
         def field(name: str) -> np.ndarray:  # the frames' pixels (after any pipeline resize)
