@@ -28,7 +28,7 @@ import os
 import os.path as osp
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -78,24 +78,33 @@ def stream_clip(model, video: str, frame_dir: str, num_frames: int) -> Dict:
     return dict(onset=final.onset, alert=alert, latencies=latencies)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
+def build_detector_and_clips(config: str, checkpoint: Optional[str], split: Optional[str],
+                             cfg_options: Optional[dict]) -> Tuple[torch.nn.Module, object]:
+    """The config's onset detector (with ``checkpoint``'s weights, in eval mode) and its
+    test dataset, one sample per clip (``split``: that annotation file instead)."""
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmbleed'))
     model = MODELS.build(cfg.model)
-    if args.checkpoint:
-        load_checkpoint(model, args.checkpoint, map_location='cpu', logger='silent')
+    if checkpoint:
+        load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     model.eval()
     ds_cfg = cfg.test_dataloader.dataset
-    if args.split:
-        ds_cfg.ann_file = f'annotations/{args.split}.json'
+    if split:
+        ds_cfg.ann_file = f'annotations/{split}.json'
     dataset = DATASETS.build(ds_cfg)
     if not getattr(dataset, 'clip_mode', False):
-        sys.exit(f'{args.config}: the test dataset must be an OnsetDataset with '
+        sys.exit(f'{config}: the test dataset must be an OnsetDataset with '
                  'clip_mode=True (one sample per clip)')
+    return model, dataset
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    model, dataset = build_detector_and_clips(args.config, args.checkpoint, args.split,
+                                              args.cfg_options)
     num = len(dataset) if args.max_clips is None else min(args.max_clips, len(dataset))
     clips: List[dict] = []
     latencies: List[float] = []
