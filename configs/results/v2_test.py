@@ -14,7 +14,8 @@ rows = [
          result='work_dirs/detect_v4/streaming_test.json'),
     dict(name='BleedOrigin-Detect (CPU, 4x training clips, threshold 0.65)', kind='streaming',
          config='configs/detect/bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small.py',
-         checkpoint='checkpoints/bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small.pth',
+         checkpoint=('checkpoints/'
+                     'bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small.pth'),
          result='work_dirs/detect_4x/streaming_test.json'),
     dict(name='BleedOrigin-Detect, no memory', kind='streaming',
          config='configs/detect/bleedorigin-detect_mdg-tiny_no-memory_synthetic-esd-small.py',

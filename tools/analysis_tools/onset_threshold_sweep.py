@@ -2,10 +2,10 @@
 """Sweep the window-confidence threshold of Eq. 2 over a trained onset detector.
 
 Eq. 2 (BleedOrigin §4.1.1) names the onset as the earliest ``t + ⌊θN⌋`` over the windows
-whose confidence passes a threshold (``model.conf_thr``, 0.5 in the configs); the streaming
-alert goes up at the first such window. The threshold trades misses against false alarms
-and early alerts. This tool runs the detector offline once over every clip of a split,
-keeps each window's ``(θ, confidence)``, and scores the onsets and alerts every threshold of
+whose confidence passes a threshold (``model.conf_thr``: 0.5, or one chosen this way); the
+streaming alert goes up at the first such window. The threshold trades misses against false
+alarms and early alerts. This tool runs the detector offline once over every clip of a
+split, keeps each window's ``(θ, confidence)``, and scores the onsets and alerts every threshold of
 ``--thresholds`` gives, with ``OnsetMetric``'s arithmetic (``onset_accuracy``,
 ``alert_statistics``). Choose on the train or validation split, never on test.
 
