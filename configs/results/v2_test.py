@@ -10,8 +10,8 @@ rows = [
     # onset detection (paper Tables 3-5)
     dict(name='BleedOrigin-Detect (CPU, 20 epochs)', kind='streaming',
          config='configs/detect/bleedorigin-detect_mdg-tiny_synthetic-esd-small.py',
-         checkpoint='work_dirs/detect_v4/epoch_20.pth',
-         result='work_dirs/detect_v4/streaming_test.json'),
+         checkpoint='work_dirs/detect_base/epoch_20.pth',
+         result='work_dirs/detect_base/streaming_test.json'),
     dict(name='BleedOrigin-Detect (CPU, 4x training clips, threshold 0.65)', kind='streaming',
          config='configs/detect/bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small.py',
          checkpoint=('checkpoints/'
@@ -32,10 +32,10 @@ rows = [
     # YOLO-style detectors: onset and source rows per score threshold (Tables 5-6)
     dict(name='RTMDet-tiny', kind='readout',
          config='configs/baselines/rtmdet-tiny_synthetic-esd-small.py',
-         checkpoint='work_dirs/rtmdet-tiny_synthetic-esd-small/epoch_16.pth'),
+         checkpoint='work_dirs/rtmdet-tiny_synthetic-esd-small/epoch_40.pth'),
     dict(name='YOLOX-tiny', kind='readout',
          config='configs/baselines/yolox-tiny_synthetic-esd-small.py',
-         checkpoint='work_dirs/yolox-tiny_synthetic-esd-small/epoch_16.pth'),
+         checkpoint='work_dirs/yolox-tiny_synthetic-esd-small/epoch_40.pth'),
     # source localization
     dict(name='Heat-map regressor (slim ResNet-18, 12 epochs)', kind='test', stage='source',
          config='configs/source/heatmap-regressor_resnet18-tiny_synthetic-esd-small.py',
@@ -58,7 +58,11 @@ rows = [
          config='configs/baselines/lucas-kanade_synthetic-esd-small.py', checkpoint=None),
     dict(name='MFT-style DIS chaining', kind='test', stage='track',
          config='configs/baselines/mft-dis_synthetic-esd-small.py', checkpoint=None),
+    # BleedOrigin-Track: the committed CPU tracker after dense pretraining, on the source
+    # tracks (the fine-tuning config's test split; docs/source_tracking.md)
+    dict(name='BleedOrigin-Track (Track-On, CPU, dense pretraining)', kind='test',
+         stage='track', config='configs/track/full_ft.py',
+         checkpoint='checkpoints/track-on_resnet18-slim_dense-pretrain_synthetic-esd-small.pth'),
     # hand-crafted rules of every stage, tuned on train
-    dict(name='Hand-crafted rules', kind='rules', data_root=data_root,
-         result='work_dirs/shortcut_baselines.json'),
+    dict(name='Hand-crafted rules', kind='rules', data_root=data_root),
 ]

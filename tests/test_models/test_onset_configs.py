@@ -15,6 +15,7 @@ CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'detect', 'bleedorigin
 THRESHOLDS = {
     'bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small.py': 0.65,
     'bleedorigin-detect_mdg-tiny_13x-train-clips_synthetic-esd-small.py': 0.6,
+    'bleedorigin-detect_mdg-tiny_4x-train-clips_evidence-8_synthetic-esd-small.py': 0.8,
 }
 
 
@@ -58,6 +59,12 @@ def test_ablations_change_what_their_names_say():
     assert no_conf.confidence_loss is None and no_conf.state_loss is not None
     _, no_state = build('bleedorigin-detect_mdg-tiny_no-state-supervision_synthetic-esd-small.py')
     assert no_state.state_loss is None and no_state.confidence_loss is not None
+    assert full.loss_module.min_frames_after == 0  # the paper's window labels
+    cfg, evidence = build(
+        'bleedorigin-detect_mdg-tiny_4x-train-clips_evidence-8_synthetic-esd-small.py')
+    assert evidence.loss_module.min_frames_after == 8
+    four_x, _ = build('bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small.py')
+    assert cfg.train_dataloader == four_x.train_dataloader and cfg.train_cfg == four_x.train_cfg
 
 
 def test_data_ablations_add_training_clips_and_keep_the_v2_evaluation_splits():

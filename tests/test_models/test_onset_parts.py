@@ -119,6 +119,27 @@ def test_onset_loss_eq4_by_hand():
     assert none['loss_onset_pos'].item() == 0.0
 
 
+def test_onset_loss_counts_a_window_as_holding_the_onset_only_with_m_frames_after_it():
+    # N = 10, m = 3: onsets at window positions 2, 6, 7 and 9 leave 7, 3, 2 and 0 frames
+    # after them; a short window of 8 real frames with the onset at 5 leaves 2
+    loss = OnsetLoss(window=10, position_weight=1.0, min_frames_after=3)
+    theta_logits = torch.zeros(5)  # Nθ = 5
+    conf_logits = torch.tensor([2.0, 2.0, 2.0, 2.0, 2.0])
+    gt_theta = torch.tensor([0.2, 0.6, 0.7, 0.9, 0.5])
+    out = loss(theta_logits, conf_logits, torch.ones(5, dtype=torch.bool), gt_theta,
+               torch.tensor([10, 10, 10, 10, 8]))
+    positive, negative = -math.log(torch.sigmoid(torch.tensor(2.0)).item()), \
+        -math.log(1 - torch.sigmoid(torch.tensor(2.0)).item())
+    assert out['loss_onset_conf'].item() == pytest.approx((2 * positive + 3 * negative) / 5)
+    assert out['loss_onset_pos'].item() == pytest.approx(((5 - 2)**2 + (5 - 6)**2) / 2)
+    # the paper's labels (m = 0): every window holding the onset is a positive
+    paper = OnsetLoss(window=10, position_weight=1.0)(
+        theta_logits, conf_logits, torch.ones(5, dtype=torch.bool), gt_theta)
+    assert paper['loss_onset_conf'].item() == pytest.approx(positive)
+    with pytest.raises(ValueError, match='min_frames_after'):
+        OnsetLoss(window=10, min_frames_after=10)
+
+
 def test_masked_bce_ignores_unknown_labels():
     loss = MaskedBCELoss(loss_weight=2.0)
     logits = torch.tensor([[0.0, 5.0], [0.0, -5.0]])

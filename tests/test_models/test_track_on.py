@@ -1,7 +1,6 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 """The Track-On-style tracker (TrackOn, §4.3): memory, losses, streaming = offline, learning,
 LoRA merge, and the committed pretrained checkpoint."""
-import hashlib
 import os.path as osp
 import re
 
@@ -9,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from checkpoint_helpers import check_committed_checkpoint
 from mmbleed.models.fine_tuning import LoRAFineTune, merge_lora
 from mmbleed.models.layers import ATTENTION_MLP_TARGETS
 from mmbleed.models.losses import PseudoLabelTrackLoss, TrackOnLoss
@@ -224,20 +224,11 @@ CHECKPOINT = osp.join(REPO_ROOT, 'checkpoints',
 
 
 def test_committed_checkpoint_is_small_loads_weights_only_and_matches_the_readme():
-    if not osp.isfile(CHECKPOINT):
-        pytest.fail(f'{CHECKPOINT} is missing (the fine-tuning configs start from it)')
-    assert osp.getsize(CHECKPOINT) <= 10 * 2**20
-    digest = hashlib.sha256(open(CHECKPOINT, 'rb').read()).hexdigest()
-    readme = open(osp.join(REPO_ROOT, 'README.md'), encoding='utf-8').read()
-    assert digest in readme, 'README.md must give the committed checkpoint\'s sha256'
-    state = torch.load(CHECKPOINT, map_location='cpu', weights_only=True)
     from mmengine.config import Config
     tracker = build_point_tracker(
         Config.fromfile(osp.join(REPO_ROOT, 'configs/track/pretrain.py')).model, CHECKPOINT)
     assert isinstance(tracker, TrackOnPointTracker)
-    own = tracker.model.state_dict()
-    for name, value in state['state_dict'].items():
-        assert torch.equal(own[name], value), name
+    check_committed_checkpoint(CHECKPOINT, tracker.model)
 
 
 # ----------------------------------------------------------------------------- bad input

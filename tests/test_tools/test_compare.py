@@ -11,6 +11,8 @@ import os
 import os.path as osp
 import sys
 
+import pytest
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
 import compare  # noqa: E402
@@ -91,7 +93,8 @@ def _setup(tmp_path):
 
 
 def _run(tmp_path, rows, cache, *extra, out='results.md', status=0):
-    argv = ['--list', str(rows), '--cache-dir', str(cache), '--out-md', str(tmp_path / out),
+    argv = ['--list', str(rows), '--cache-dir', str(cache), '--work-dir', str(tmp_path / 'wd'),
+            '--out-md', str(tmp_path / out),
             '--csv-dir', str(tmp_path / 'csv'), *extra]
     assert compare.main(argv) == status
     return (tmp_path / out).read_text(encoding='utf-8')
@@ -228,3 +231,29 @@ def test_rules_row_limited_to_some_stages(tmp_path):
     assert '| static point (rule) |' not in md and '| constant (rule) |' not in md
     rows.write_text(text.replace("stages=('source', )", "stages=('sources', )"))
     assert compare.main(['--list', str(rows), '--out-md', str(tmp_path / 'r.md')]) == 1
+
+
+def test_a_cached_row_survives_a_checkout_without_its_checkpoint(tmp_path, capsys):
+    rows, cache, ckpt = _setup(tmp_path)
+    sha = _sha(ckpt)
+    ckpt.unlink()  # a clone: the committed cache, no work dirs
+    md = _run(tmp_path, rows, cache, '--collect-only')
+    assert '| Det, score ≥ 0.1 |' in md and f'| {sha[:12]} |' in md
+    assert f'is not in this checkout; the result cached for its weights (sha256 {sha[:12]}' \
+        in capsys.readouterr().out
+    # a cache for another checkpoint path is not taken for it
+    data = json.loads((cache / 'det.json').read_text())
+    (cache / 'det.json').write_text(json.dumps(dict(data, checkpoint='elsewhere.pth')))
+    md = _run(tmp_path, rows, cache, '--collect-only')
+    assert '| Det, score' not in md and f'- Det: checkpoint {ckpt} not found' in md
+
+
+@pytest.mark.parametrize('name', ['v2_test.py', 'v2_source_module.py'])
+def test_the_committed_row_lists_are_valid(name):
+    from mmengine.config import Config
+    spec = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'results', name))
+    rows = compare.load_rows(spec, 'cache', 'work')
+    assert rows and len({compare.slug(r) for r in rows}) == len(rows)
+    for row in rows:
+        if row.get('config'):
+            assert osp.isfile(osp.join(REPO_ROOT, row['config'])), row['config']

@@ -18,7 +18,7 @@ row has a unique ``name`` and a ``kind``:
   ``DetectorReadoutMetric`` gives ``onset@<t>/...`` and ``source@<t>/...`` per score
   threshold ``t``: one onset row and one source row per threshold ("NAME, score ≥ t").
 - ``kind='streaming'``, ``config``, ``checkpoint``, optional ``result`` (the JSON file;
-  default ``<cache dir>/<slug>.streaming.json``): the onset detector streamed frame by frame
+  default ``<work dir>/<slug>.streaming.json``): the onset detector streamed frame by frame
   by ``onset_streaming.py --out-json``. Its per-scenario numbers are computed here from the
   JSON's per-clip onsets and the scenarios in the config's test annotation file, with the
   functions ``OnsetMetric`` uses.
@@ -29,15 +29,21 @@ row has a unique ``name`` and a ``kind``:
   stage's task).
 
 Caching: a ``test``, ``readout`` or ``streaming`` row's result is ``<cache dir>/<slug>.json``
-(slug: the config's file name without ``.py``) holding ``name, kind, config, checkpoint,
-sha256, command, metrics``; it is used while its config path and the checkpoint's sha256
-match the row, and the row is run again otherwise. A streaming row without a valid cache
-takes the existing ``result`` JSON when it names the row's config and checkpoint and is not
-older than the checkpoint file. A rules row's cache is its ``result`` JSON (no weights to
-hash); it is used while it is for the list's split. A row whose checkpoint is missing is
-listed under "Not run" with the reason and the rest of the report is written. Rerunning on
-the same caches writes the same bytes: no timestamps, no absolute paths (paths are written as
-the list and the command line give them), rows in list order.
+(slug: the config's file name without ``.py``; the cache dir, ``docs/results/cache``, is
+committed with the report) holding ``name, kind, config, checkpoint, sha256, command,
+metrics``; it is used while its config path and the checkpoint's sha256 match the row, and
+the row is run again otherwise. When the checkpoint is not in this checkout (checkpoints
+live in work dirs, which a clone does not have), a cache for the row's config and checkpoint
+path is used as it is and the run says so: the report keeps the row, with the sha256 of the
+weights that made it, instead of losing it. Runs write their work dirs under
+``--work-dir``. A streaming row without a valid cache takes the existing ``result`` JSON
+when it names the row's config and checkpoint and is not older than the checkpoint file. A
+rules row's cache is its ``result`` JSON (no weights to hash; default
+``<cache dir>/<slug>.json``); it is used while it is for the list's split. A row whose
+checkpoint is missing and has no cache is listed under "Not run" with the reason and the
+rest of the report is written. Rerunning on the same caches writes the same bytes: no
+timestamps, no absolute paths (paths are written as the list and the command line give
+them), rows in list order.
 
 Example::
 
@@ -126,7 +132,7 @@ def slug(row: dict) -> str:
     return re.sub(r'[^a-z0-9]+', '-', row['name'].lower()).strip('-')
 
 
-def load_rows(spec: Config, cache_dir: str) -> List[dict]:
+def load_rows(spec: Config, cache_dir: str, work_dir: str) -> List[dict]:
     """The list's rows as plain dicts, checked, with ``result`` defaults filled in."""
     rows, names, slugs = [], set(), {}
     for i, raw in enumerate(spec.get('rows', [])):
@@ -149,7 +155,7 @@ def load_rows(spec: Config, cache_dir: str) -> List[dict]:
                              f'{slug(row)}.json')
         slugs[slug(row)] = name
         if kind == 'streaming':
-            row.setdefault('result', osp.join(cache_dir, slug(row) + '.streaming.json'))
+            row.setdefault('result', osp.join(work_dir, slug(row) + '.streaming.json'))
         elif kind == 'rules':
             row.setdefault('result', osp.join(cache_dir, slug(row) + '.json'))
             unknown_stages = sorted(set(row.get('stages', STAGES)) - set(STAGES))
@@ -224,7 +230,7 @@ def split_problem(cfg: Config, split: str) -> str:
     return ''
 
 
-def run_test(row: dict, split: str, cache_dir: str) -> Dict[str, float]:
+def run_test(row: dict, split: str, work_dir: str) -> Dict[str, float]:
     """Test a 'test' or 'readout' row through MMEngine's Runner, as tools/test.py does."""
     import mmbleed  # noqa: F401  (torch fixes before anything else loads)
     from mmengine.runner import Runner
@@ -238,7 +244,7 @@ def run_test(row: dict, split: str, cache_dir: str) -> Dict[str, float]:
         raise ValueError(f"{row['config']}: {problem}")
     os.environ.setdefault('LOCAL_RANK', '0')
     cfg.launcher = 'none'
-    cfg.work_dir = osp.join(cache_dir, slug(row))
+    cfg.work_dir = osp.join(work_dir, slug(row))
     cfg.load_from = row['checkpoint']
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     if row['checkpoint'] is None and any(p.requires_grad for p in runner.model.parameters()):
@@ -319,14 +325,20 @@ def run_tool(row: dict, split: str) -> None:
                            f'(exit status {status})')
 
 
-def cached_result(row: dict, split: str, cache_dir: str, may_run: bool,
+def cached_result(row: dict, split: str, cache_dir: str, work_dir: str, may_run: bool,
                   force: bool) -> Tuple[Optional[dict], str]:
     """A 'test', 'readout' or 'streaming' row's cache, valid or made now; else why not."""
     ckpt = row['checkpoint']
+    path = osp.join(cache_dir, slug(row) + '.json')
     if ckpt and not osp.isfile(ckpt):
+        if osp.isfile(path) and not force:
+            cache = read_json(path)
+            if cache.get('config') == row['config'] and cache.get('checkpoint') == ckpt:
+                print(f"  note: {ckpt} is not in this checkout; the result cached for its "
+                      f"weights (sha256 {str(cache.get('sha256'))[:12]}...) is used")
+                return cache, ''
         return None, f'checkpoint {ckpt} not found (train it first)'
     sha = sha256_of(ckpt)
-    path = osp.join(cache_dir, slug(row) + '.json')
     if force:
         reason = 'rerun asked (--force)'
     elif not osp.isfile(path):
@@ -350,7 +362,7 @@ def cached_result(row: dict, split: str, cache_dir: str, may_run: bool,
             if metrics is None:
                 raise RuntimeError(why)
         else:
-            metrics = run_test(row, split, cache_dir)
+            metrics = run_test(row, split, work_dir)
     cache = dict(name=row['name'], kind=row['kind'], config=row['config'], checkpoint=ckpt,
                  sha256=sha, command=row_command(row, split),
                  metrics={k: _finite(v) for k, v in sorted(metrics.items())})
@@ -378,7 +390,7 @@ def rules_result(row: dict, split: str, may_run: bool,
     return read_json(path), ''
 
 
-def collect(rows: List[dict], split: str, cache_dir: str, may_run: bool,
+def collect(rows: List[dict], split: str, cache_dir: str, work_dir: str, may_run: bool,
             run_names: Optional[Sequence[str]] = None, force: bool = False
             ) -> Tuple[Dict[str, dict], List[Tuple[str, str]], bool]:
     """Every row's result (by name), ``(name, reason)`` of rows without one, and whether a
@@ -392,7 +404,8 @@ def collect(rows: List[dict], split: str, cache_dir: str, may_run: bool,
             if row['kind'] == 'rules':
                 data, reason = rules_result(row, split, allowed, force and allowed)
             else:
-                data, reason = cached_result(row, split, cache_dir, allowed, force and allowed)
+                data, reason = cached_result(row, split, cache_dir, work_dir, allowed,
+                                             force and allowed)
         except Exception as e:  # a failed run is reported; the other rows still count
             traceback.print_exc()
             data, reason, failed = None, f'failed: {type(e).__name__}: {e}', True
@@ -534,14 +547,16 @@ def scenario_table(stage: str, rows: List[dict]) -> Tuple[str, str]:
             csv_text(['method'] + scenarios, csv_rows))
 
 
-def rows_table(rows: List[dict], split: str) -> Tuple[str, str]:
-    """Every list row: stages, config, checkpoint sha256 (12 hex digits shown, all in the
-    CSV; '—' without weights) and the command that reproduces it."""
+def rows_table(rows: List[dict], results: Dict[str, dict], split: str) -> Tuple[str, str]:
+    """Every list row: stages, config, checkpoint sha256 (of the weights its result came
+    from; 12 hex digits shown, all in the CSV; '—' without weights) and the command that
+    reproduces it."""
     md_rows, csv_rows = [], []
     for row in rows:
         stages = ', '.join(KIND_STAGES.get(row['kind'], (row.get('stage'), )))
         ckpt = row['checkpoint']
-        sha = sha256_of(ckpt) if ckpt and osp.isfile(ckpt) else ''
+        sha = results.get(row['name'], {}).get('sha256') or (
+            sha256_of(ckpt) if ckpt and osp.isfile(ckpt) else '')
         config = row.get('config') or ''
         md_rows.append([row['name'], stages, f'`{config}`' if config else NO_VALUE,
                         sha[:12] or NO_VALUE, f'`{row_command(row, split)}`'])
@@ -590,7 +605,7 @@ def render(spec: Config, rows: List[dict], results: Dict[str, dict],
             csvs[f'{stage}_per_scenario.csv'] = text
             parts += [f'### {STAGE_TITLES[stage]} per scenario: {SCENARIO_KEY[stage]}', '',
                       md, '']
-    md, csvs['rows.csv'] = rows_table(rows, split)
+    md, csvs['rows.csv'] = rows_table(rows, results, split)
     parts += ['## Rows', '', md, '']
     if not_run:
         parts += ['## Not run', ''] + [f'- {n}: {why}' for n, why in not_run] + ['']
@@ -605,8 +620,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help=f'the row list, a config file (default: {DEFAULT_LIST})')
     parser.add_argument('--out-md', default='docs/results.md', help='the markdown report')
     parser.add_argument('--csv-dir', default='docs/results', help='folder of the CSV files')
-    parser.add_argument('--cache-dir', default='work_dirs/compare',
-                        help='cached results and work dirs of the runs')
+    parser.add_argument('--cache-dir', default='docs/results/cache',
+                        help='cached results, one JSON per row (committed with the report)')
+    parser.add_argument('--work-dir', default='work_dirs/compare',
+                        help='work dirs of the runs and the streaming rows\' JSON files')
     parser.add_argument('--collect-only', action='store_true',
                         help='run nothing; rows without a valid result are listed as not run')
     parser.add_argument('--rows', nargs='+', default=None, metavar='NAME',
@@ -622,7 +639,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         spec = Config.fromfile(args.list)
-        rows = load_rows(spec, args.cache_dir)
+        rows = load_rows(spec, args.cache_dir, args.work_dir)
         unknown = sorted(set(args.rows or ()) - {r['name'] for r in rows})
         if unknown:
             raise ValueError(f'--rows: no rows named {unknown}; the list has '
@@ -631,8 +648,8 @@ def main(argv=None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 1
     split = spec.get('split', 'test')
-    results, not_run, failed = collect(rows, split, args.cache_dir, not args.collect_only,
-                                       args.rows, args.force)
+    results, not_run, failed = collect(rows, split, args.cache_dir, args.work_dir,
+                                       not args.collect_only, args.rows, args.force)
     command = ' '.join(['python', TOOL] + [shlex.quote(a) for a in argv])
     report, csvs = render(spec, rows, results, not_run, command, args.csv_dir)
     write_atomically(args.out_md, report)

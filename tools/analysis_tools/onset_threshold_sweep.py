@@ -83,15 +83,11 @@ def main(argv=None) -> int:
         info = dataset.get_data_info(i)
         packed = dataset[i]
         with torch.no_grad():
-            out = model.extract_frame_features(packed['inputs'])
-            windows = model.score_windows(out['feats'])
-        first = int(packed['data_samples'].metainfo.get('window_start', 0))
-        clips.append(dict(
-            clip_id=info['clip_id'], gt=info['gt_onset'], num_frames=info['num_frames'],
-            fps=info['fps'], starts=(windows['starts'] + first).tolist(),
-            valid=windows['valid_lens'].tolist(),
-            thetas=windows['theta_logits'].sigmoid().tolist(),
-            confs=windows['conf_logits'].sigmoid().tolist()))
+            windows = model.window_outputs(
+                model.extract_frame_features(packed['inputs'])['feats'],
+                int(packed['data_samples'].metainfo.get('window_start', 0)))
+        clips.append(dict(clip_id=info['clip_id'], gt=info['gt_onset'],
+                          num_frames=info['num_frames'], fps=info['fps'], **windows))
         bar.update()
     sys.stdout.write('\n')
     rows = {thr: score_threshold(clips, model.window, thr) for thr in args.thresholds}

@@ -304,7 +304,7 @@ class BleedOnsetDetector(BaseModel):
     def loss(self, clips: List[torch.Tensor],
              data_samples: List[BleedDataSample]) -> Dict[str, torch.Tensor]:
         """Eq. 4 over every window of every clip segment, plus the per-frame losses."""
-        thetas, confs, has_onset, gt_theta = [], [], [], []
+        thetas, confs, has_onset, gt_theta, valid_lens = [], [], [], [], []
         conf_logits, conf_targets, state_logits, state_targets = [], [], [], []
         blood_logits, blood_targets = [], []
         for clip, sample in zip(clips, data_samples):
@@ -319,6 +319,7 @@ class BleedOnsetDetector(BaseModel):
             confs.append(windows['conf_logits'])
             has_onset.append(inside.to(clip.device))
             gt_theta.append(((onset - starts).float() / self.window).to(clip.device))
+            valid_lens.append(valid.to(clip.device))
             frames = torch.arange(clip.shape[0], dtype=torch.float32)
             state_logits.append(out['state_logits'])
             state_targets.append((frames >= onset).float() if onset >= 0 else
@@ -337,7 +338,7 @@ class BleedOnsetDetector(BaseModel):
                     conf_targets.append(torch.as_tensor(np.asarray(target),
                                                          dtype=torch.float32))
         losses = self.loss_module(torch.cat(thetas), torch.cat(confs), torch.cat(has_onset),
-                                  torch.cat(gt_theta))
+                                  torch.cat(gt_theta), torch.cat(valid_lens))
         if self.confidence_loss is not None and conf_logits:
             losses['loss_memory_conf'] = self.confidence_loss(
                 torch.cat(conf_logits), torch.cat(conf_targets).to(conf_logits[0].device))
@@ -351,17 +352,26 @@ class BleedOnsetDetector(BaseModel):
                 torch.cat(state_logits), torch.cat(state_targets).to(state_logits[0].device))
         return losses
 
+    def window_outputs(self, feats: torch.Tensor, first_frame: int = 0) -> Dict[str, list]:
+        """Every window of a clip's frame features ``(T, F)``, as Eq. 2 reads them:
+        ``starts`` (absolute frames: the clip begins at ``first_frame``), ``valid`` (real
+        frames per window), ``thetas`` and ``confs`` (after the sigmoid), one value per
+        window each."""
+        windows = self.score_windows(feats)
+        return dict(starts=(windows['starts'] + first_frame).tolist(),
+                    valid=windows['valid_lens'].tolist(),
+                    thetas=windows['theta_logits'].sigmoid().tolist(),
+                    confs=windows['conf_logits'].sigmoid().tolist())
+
     def predict(self, clips: List[torch.Tensor],
                 data_samples: List[BleedDataSample]) -> List[BleedDataSample]:
         """Onset, alert frame and window outputs of each clip, in absolute frames."""
         for clip, sample in zip(clips, data_samples):
             out = self.extract_frame_features(clip)
-            windows = self.score_windows(out['feats'])
-            first = int(sample.metainfo.get('window_start', 0))
-            thetas = windows['theta_logits'].sigmoid().tolist()
-            confs = windows['conf_logits'].sigmoid().tolist()
-            starts = (windows['starts'] + first).tolist()
-            valid = windows['valid_lens'].tolist()
+            windows = self.window_outputs(out['feats'],
+                                          int(sample.metainfo.get('window_start', 0)))
+            starts, valid = windows['starts'], windows['valid']
+            thetas, confs = windows['thetas'], windows['confs']
             onset = earliest_onset_from_windows(starts, thetas, confs, self.window,
                                                 self.conf_thr, valid)
             alert = first_alert_from_windows(starts, confs, self.conf_thr, valid, self.window)
