@@ -18,8 +18,8 @@ MAX_BYTES = 10 * 2**20
 
 def check_committed_checkpoint(path: str, loaded_model: nn.Module) -> None:
     """Fail unless ``path`` is at most 10 MB, its sha256 is in README.md, it loads with
-    ``weights_only=True`` and its ``state_dict`` equals ``loaded_model``'s (the model built
-    from its config with the checkpoint loaded)."""
+    ``weights_only=True`` and its ``state_dict`` equals ``loaded_model``'s, key for key and
+    value for value (the model built from its config with the checkpoint loaded)."""
     if not osp.isfile(path):
         pytest.fail(f'{path} is missing')
     assert os.path.getsize(path) <= MAX_BYTES, f'{path} is over 10 MB'
@@ -27,6 +27,6 @@ def check_committed_checkpoint(path: str, loaded_model: nn.Module) -> None:
         assert sha256(path) in f.read(), f'README.md must give the sha256 of {path}'
     state = torch.load(path, map_location='cpu', weights_only=True)['state_dict']
     own = loaded_model.state_dict()
-    assert set(state) <= set(own), sorted(set(state) - set(own))[:5]
+    assert set(state) == set(own), sorted(set(state) ^ set(own))[:5]
     for name, value in state.items():
         assert torch.equal(own[name], value), name
