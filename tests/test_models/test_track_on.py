@@ -219,6 +219,96 @@ def test_lora_on_the_tracker_adapts_only_attention_and_mlp_and_merges_exactly():
         assert torch.allclose(before[key], after[key], atol=1e-5), key
 
 
+# ----------------------------------------------------------------------------- MDG block
+TINY_MDG = dict(feat_channels=(8, 8, 8), out_channels=16)
+
+
+def _with_mdg_like(model, seed=1):
+    """``model``'s weights in a tracker with the MDG block on (its parts from ``seed``)."""
+    with_mdg = tiny_model(seed=seed, mdg=TINY_MDG)
+    missing, unexpected = with_mdg.load_state_dict(model.state_dict(), strict=False)
+    assert not unexpected and missing and all(k.startswith('mdg.') for k in missing)
+    return with_mdg
+
+
+def _open_mdg(model, seed=2):
+    """Non-zero MDG projections, so the block changes the features."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for layer in (model.mdg.map_projection, model.mdg.vector_projection):
+            layer.weight.copy_(0.5 * torch.randn(layer.weight.shape, generator=generator))
+
+
+def test_the_mdg_block_starts_as_the_tracker_without_it_and_then_changes_it():
+    """Zero-initialised projections: a pretrained tracker with the block switched on tracks
+    exactly as before (so the committed checkpoint can start MDG fine-tuning); once the
+    projections are non-zero the same clip gives other correlations."""
+    model = tiny_model()
+    with_mdg = _with_mdg_like(model)
+    clip = textured_clip(step=(3, 1))[None]
+    query = torch.tensor([[[20.0, 30.0], [50.0, 12.0]]])
+    with torch.no_grad():
+        plain = model.unroll(clip, query)
+        same = with_mdg.unroll(clip, query)
+        _open_mdg(with_mdg)
+        changed = with_mdg.unroll(clip, query)
+    for key in ('corr2', 'points', 'vis_logit', 'unc_logit'):
+        assert torch.equal(plain[key], same[key]), key
+    assert (plain['corr2'] - changed['corr2']).abs().max() > 1e-2
+
+
+def test_the_mdg_block_streams_as_it_unrolls_and_compares_with_the_query_frame():
+    """Streaming keeps the previous and the query frame's domains between calls and gives
+    the unrolled window's points; the block sees the query frame: a clip whose first frame
+    differs gives other features for the same later frames."""
+    model = _with_mdg_like(tiny_model())
+    _open_mdg(model)
+    clip = textured_clip(step=(2, 1))
+    query = torch.tensor([[[20.0, 30.0], [60.0, 40.0]]])
+    with torch.no_grad():
+        offline = model.unroll(clip[None], query)
+    tracker = TrackOnPointTracker(model)
+    frames = _frames(clip)
+    tracker.init(frames[0], query[0].numpy())
+    for t, frame in enumerate(frames[1:]):
+        out = tracker.step(frame)
+        assert np.allclose(out.points, offline['points'][0, t].numpy(), atol=1e-3), t
+    inputs = model.clip_mdg_inputs(clip[None])
+    assert torch.equal(inputs['memory']['rgb'][3, 0], inputs['current']['rgb'][0])
+    assert torch.equal(inputs['previous']['rgb'][3], inputs['current']['rgb'][2])
+    assert inputs['current']['flow'][0].abs().max() == 0  # the query frame: no flow
+    assert inputs['current']['flow'][3].abs().mean() > 0.1  # 2 px a frame / flow_scale 4
+    other_first = torch.cat([textured_clip(t=1, seed=9), clip[1:]])
+    with torch.no_grad():
+        a = model.extract(clip, model.clip_mdg_inputs(clip[None]))['tokens'][3]
+        b = model.extract(other_first, model.clip_mdg_inputs(other_first[None]))['tokens'][3]
+    assert (a - b).abs().max() > 1e-3
+    with pytest.raises(ValueError, match='needs what it compares for each frame'):
+        model.extract(clip)
+
+
+def test_lora_with_the_mdg_block_trains_the_adapters_and_the_block_and_merges_exactly():
+    torch.manual_seed(0)
+    wrapped = LoRAFineTune(model=dict(TINY, mdg=TINY_MDG), targets=ATTENTION_MLP_TARGETS,
+                           rank=4, also_train=r'^mdg\.')
+    names = [n for n, p in wrapped.named_parameters() if p.requires_grad]
+    block = [n for n, _ in wrapped.named_parameters() if n.startswith('model.mdg.')]
+    assert 'model.mdg.map_projection.weight' in block and set(block) <= set(names)
+    assert any('lora_' in n for n in names)
+    assert all('lora_' in n or n.startswith('model.mdg.') for n in names)
+    with torch.no_grad():
+        for n, p in wrapped.named_parameters():
+            if 'lora_B' in n or 'projection' in n and '.mdg.' in n:
+                p.normal_(0, 0.2)
+    wrapped.eval()
+    clip = textured_clip(t=4)[None]
+    query = torch.tensor([[[20.0, 30.0]]])
+    with torch.no_grad():
+        before = wrapped.model.unroll(clip, query)
+        after = merge_lora(wrapped).eval().unroll(clip, query)
+    assert torch.allclose(before['corr2'], after['corr2'], atol=1e-5)
+
+
 CHECKPOINT = osp.join(REPO_ROOT, 'checkpoints',
                       'track-on_resnet18-slim_dense-pretrain_synthetic-esd-small.pth')
 
@@ -293,7 +383,7 @@ def _tiny_tracking_root(tmp_path):
     return str(root)
 
 
-@pytest.mark.parametrize('name', ['lora', 'adalora'])
+@pytest.mark.parametrize('name', ['lora', 'adalora', 'lora_mdg'])
 def test_fine_tuning_configs_train_from_the_committed_checkpoint(tmp_path, name):
     """``tools/train.py configs/track/<name>.py`` from a clone: the committed pretrained
     checkpoint is loaded (full_ft.py's init_cfg, which both inherit), only the adapters

@@ -120,7 +120,8 @@ def test_report_from_caches(tmp_path):
     # the source table has a 'missed' column, as the readout rows can miss
     assert md.split('## Source')[1].splitlines()[2].endswith('| missed | points |')
     # a missing checkpoint: one line under "Not run", the rest still written
-    assert f'- Gone: checkpoint {tmp_path / "missing.pth"} not found (train it first)' in md
+    assert (f'- Gone: checkpoint {tmp_path / "missing.pth"} not found (train it: '
+            f'`python tools/train.py configs/gone.py --work-dir {tmp_path}`)') in md
     # rows: config, 12 hex digits of the sha256 (all in the CSV), — without weights
     sha = _sha(ckpt)
     assert f'| Det | onset, source | `configs/det.py` | {sha[:12]} | `python tools/test.py '\

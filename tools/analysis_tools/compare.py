@@ -337,7 +337,8 @@ def cached_result(row: dict, split: str, cache_dir: str, work_dir: str, may_run:
                 print(f"  note: {ckpt} is not in this checkout; the result cached for its "
                       f"weights (sha256 {str(cache.get('sha256'))[:12]}...) is used")
                 return cache, ''
-        return None, f'checkpoint {ckpt} not found (train it first)'
+        return None, (f"checkpoint {ckpt} not found (train it: `python tools/train.py "
+                      f"{row['config']} --work-dir {osp.dirname(ckpt)}`)")
     sha = sha256_of(ckpt)
     if force:
         reason = 'rerun asked (--force)'

@@ -32,7 +32,8 @@ class AdaLoRAFineTune(LoRAFineTune):
     """Fine-tune ``model`` through AdaLoRA adapters on the layers named by ``targets``.
 
     Args:
-        model, init_checkpoint, targets, alpha, dropout, init_cfg: as :class:`LoRAFineTune`.
+        model, init_checkpoint, targets, alpha, dropout, also_train, init_cfg: as
+            :class:`LoRAFineTune`.
         rank (int): the initial rank of every adapter (``init_r``). Defaults to 12.
         target_rank (int): the average rank after budget allocation (``target_r``).
             Defaults to 8 (LoRA's rank, so the two compare at the same final budget).
@@ -56,6 +57,7 @@ class AdaLoRAFineTune(LoRAFineTune):
                  tfinal: Optional[int] = None,
                  delta_t: int = 5,
                  orth_reg_weight: float = 0.5,
+                 also_train: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if total_steps < 1:
             raise ValueError(f'total_steps must be >= 1 (the schedule\'s max_iters), got '
@@ -66,7 +68,8 @@ class AdaLoRAFineTune(LoRAFineTune):
             tfinal=int(0.2 * total_steps) if tfinal is None else tfinal,
             orth_reg_weight=orth_reg_weight)
         super().__init__(model, init_checkpoint=init_checkpoint, targets=targets, rank=rank,
-                         alpha=alpha, dropout=dropout, init_cfg=init_cfg)
+                         alpha=alpha, dropout=dropout, also_train=also_train,
+                         init_cfg=init_cfg)
 
     def inject(self, model: nn.Module, targets: Union[str, List[str]], rank: int,
                alpha: float, dropout: float) -> nn.Module:

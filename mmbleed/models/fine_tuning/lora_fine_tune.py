@@ -13,6 +13,7 @@ For deployment :func:`merge_lora` folds every adapter into its layer's weight
 (``W + (alpha / r) B A``) and returns the plain model, whose checkpoint loads into the
 wrapped model's own config (``tools/model_converters/merge_lora.py``).
 """
+import re
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -36,7 +37,7 @@ def _peft():
 
 @MODELS.register_module()
 class LoRAFineTune(BaseModel):
-    """Fine-tune ``model`` through LoRA adapters on the layers named by ``targets``.
+    r"""Fine-tune ``model`` through LoRA adapters on the layers named by ``targets``.
 
     Args:
         model (dict): the model to adapt (its config, built from ``MODELS``).
@@ -47,6 +48,11 @@ class LoRAFineTune(BaseModel):
         rank (int): LoRA rank ``r``. Defaults to 8.
         alpha (float): LoRA ``alpha`` (the update is scaled by ``alpha / r``). Defaults to 16.
         dropout (float): dropout on the adapters' input. Defaults to 0.
+        also_train (str, optional): a regular expression searched in the wrapped model's
+            parameter names (as ``model.named_parameters()`` gives them, e.g.
+            ``mdg.map_projection.weight``): those train with the adapters. For parts the
+            pretrained weights do not have, e.g. ``r'^mdg\.'`` for the tracker's MDG block
+            switched on for fine-tuning. Defaults to None.
         init_cfg (dict, optional): unused (the weights come from ``init_checkpoint``).
     """
 
@@ -57,6 +63,7 @@ class LoRAFineTune(BaseModel):
                  rank: int = 8,
                  alpha: float = 16.0,
                  dropout: float = 0.0,
+                 also_train: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         inner = MODELS.build(model)
@@ -68,8 +75,9 @@ class LoRAFineTune(BaseModel):
         except ValueError as e:  # peft: "Target modules ... not found in the base model"
             raise ValueError(f'{type(self).__name__}: no layer of {type(inner).__name__} '
                              f'matches targets={targets!r} ({e})') from None
+        extra = re.compile(also_train) if also_train else None
         for name, param in inner.named_parameters():
-            param.requires_grad = 'lora_' in name
+            param.requires_grad = 'lora_' in name or bool(extra and extra.search(name))
         self.model = inner
         self.data_preprocessor = inner.data_preprocessor
         trainable, total = self.parameter_counts()

@@ -11,7 +11,9 @@ a bounded state):
    channels and fused into the stride-8 map on which points are found; the Red-Mask map
    (``mmbleed.utils.red_mask``, the paper's Table 9 switch) is concatenated to it before
    the projection that makes the keys and values (a 1×1 projection of a concatenation is
-   the sum of the projected parts, which is how it is computed).
+   the sum of the projected parts, which is how it is computed); the MDG block
+   (:class:`TrackOnMDG`, the other Table 9 switch, off unless ``mdg`` is given) adds what
+   changed against the previous frame and against the query frame.
 2. **Query**: the feature bilinearly read at the queried point in the first frame.
 3. **Query decoder** (``decoder_layers`` times): attention to the frame's features
    (with a 2-D sine position code; the query carries the code of its last position, so
@@ -69,6 +71,7 @@ from ..layers import AttentionBlock, sample_points
 from ..losses.pseudo_label_track_loss import PseudoLabelTrackLoss
 from ..losses.source_loss import soft_argmax_2d
 from ..memory.point_memory import PointMemory
+from .track_on_mdg import Domains, TrackOnMDG
 
 #: ImageNet mean and std of RGB in [0, 255] (what mmpretrain backbones expect)
 RGB_MEAN = (123.675, 116.28, 103.53)
@@ -125,6 +128,9 @@ class TrackOn(BaseModel):
         top_k (int): re-ranked candidates. Defaults to 8.
         num_points (int): deformable sampling points per level. Defaults to 4.
         use_red_mask (bool): Red-Mask map in the keys and values (Table 9). Defaults to True.
+        mdg (dict, optional): the MDG block in the keys and values (Table 9), the
+            arguments of :class:`TrackOnMDG` (domains, channels, flow); None: off.
+            Defaults to None.
         locality_prior (bool): subtract a learned ``s · (d / stride)²`` from the correlation,
             ``d`` the distance of a patch from the point's last position (module docstring,
             step 4). Defaults to True.
@@ -157,6 +163,7 @@ class TrackOn(BaseModel):
                  top_k: int = 8,
                  num_points: int = 4,
                  use_red_mask: bool = True,
+                 mdg: Optional[dict] = None,
                  locality_prior: bool = True,
                  visibility_thr: float = 0.5,
                  loss: dict = dict(type='TrackOnLoss'),
@@ -185,6 +192,7 @@ class TrackOn(BaseModel):
             nn.Conv2d(dim, dim, 3, padding=1), nn.GroupNorm(8, dim), nn.GELU(),
             nn.Conv2d(dim, dim, 1))
         self.red_projection = nn.Conv2d(1, dim, 1) if use_red_mask else None
+        self.mdg = TrackOnMDG(dim, **mdg) if mdg is not None else None
         self.feature_attention = nn.ModuleList(
             AttentionBlock(dim, num_heads) for _ in range(decoder_layers))
         self.query_attention = nn.ModuleList(
@@ -227,17 +235,32 @@ class TrackOn(BaseModel):
         return isinstance(self.loss_module, PseudoLabelTrackLoss)
 
     # --------------------------------------------------------------------- features
-    def extract(self, frames: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def _resized(self, frames: torch.Tensor) -> torch.Tensor:
+        """``frames`` ``(N, 3, H, W)`` as float at ``input_size``."""
+        x = frames.float()
+        if tuple(x.shape[-2:]) != self.input_size:
+            x = F.interpolate(x, size=self.input_size, mode='bilinear', align_corners=False)
+        return x
+
+    def extract(self, frames: torch.Tensor,
+                mdg_inputs: Optional[Dict[str, object]] = None) -> Dict[str, torch.Tensor]:
         """Features of ``frames`` ``(N, 3, H, W)`` uint8 BGR at any size.
+
+        Args:
+            frames: the frames.
+            mdg_inputs: with the MDG block on, what it compares for each frame
+                (:meth:`clip_mdg_inputs` for clips, :meth:`stream_mdg_inputs` for a stream).
 
         Returns:
             dict: ``sample`` (maps at strides 4, 8, 16, read around points), ``corr``
             (maps at strides 8, 16, 32, correlated with queries), ``tokens`` ``(N, P, D)``
             the stride-8 map with its position code (the decoder's keys and values).
         """
-        x = frames.float()
-        if tuple(x.shape[-2:]) != self.input_size:
-            x = F.interpolate(x, size=self.input_size, mode='bilinear', align_corners=False)
+        if self.mdg is not None and mdg_inputs is None:
+            raise ValueError('TrackOn with the MDG block needs what it compares for each '
+                             'frame: extract(frames, clip_mdg_inputs(clips)) or '
+                             'stream_mdg_inputs(frame, ...)')
+        x = self._resized(frames)
         rgb = x.flip(1)
         mean = rgb.new_tensor(RGB_MEAN).view(1, 3, 1, 1)
         std = rgb.new_tensor(RGB_STD).view(1, 3, 1, 1)
@@ -253,6 +276,8 @@ class TrackOn(BaseModel):
         if self.red_projection is not None:
             red = F.adaptive_avg_pool2d(red_mask_map(x, 'bgr')[:, None], f8.shape[-2:])
             f8 = f8 + self.red_projection(red)
+        if self.mdg is not None:
+            f8 = self.mdg(f8, mdg_inputs)
         tokens = f8.flatten(2).transpose(1, 2)
         tokens = tokens + sine_position_code(self.centres, self.dim)
         return dict(sample=[f4, f8, f16], corr=[f8, f16, F.avg_pool2d(f16, 2)], tokens=tokens)
@@ -275,6 +300,23 @@ class TrackOn(BaseModel):
             return fused
         dist2 = ((self.centres - last_xy[:, :, None]) / self.PATCH_STRIDE).pow(2).sum(-1)
         return fused - self.locality_log_scale.exp() * dist2
+
+    def clip_mdg_inputs(self, frames: torch.Tensor) -> Dict[str, object]:
+        """The MDG block's inputs for clips ``(B, T, 3, H, W)`` uint8 BGR at any size, frame 0
+        of each the query frame (:meth:`TrackOnMDG.clip_inputs`)."""
+        b, t = frames.shape[:2]
+        resized = self._resized(frames.flatten(0, 1))
+        return self.mdg.clip_inputs(resized.view(b, t, *resized.shape[1:]))
+
+    def stream_mdg_inputs(self, frame: torch.Tensor, previous: Optional[Domains] = None,
+                          key: Optional[Domains] = None) -> Tuple[Dict[str, object], Domains]:
+        """The MDG block's inputs for one streamed frame ``(1, 3, H, W)`` given the previous
+        and the query frame's domains (None for the query frame itself), and this frame's
+        domains (the next frame's ``previous``)."""
+        (domains, ) = self.mdg.domains(self._resized(frame), previous)
+        previous = domains if previous is None else previous
+        key = domains if key is None else key
+        return self.mdg.stack([domains], [previous], [key], frame.device), domains
 
     @staticmethod
     def _frame(features: Dict, t: int, batch: int) -> Dict:
@@ -357,7 +399,8 @@ class TrackOn(BaseModel):
         frame after frame. Returns the :meth:`step` outputs of frames ``1 .. T-1`` stacked
         on a time axis (``(B, T-1, ...)``)."""
         b, t = frames.shape[:2]
-        features = self.extract(frames.flatten(0, 1))
+        mdg_inputs = self.clip_mdg_inputs(frames) if self.mdg is not None else None
+        features = self.extract(frames.flatten(0, 1), mdg_inputs)
         state = self.init_state(self._frame(features, 0, b), points, valid)
         outs = []
         for i in range(1, t):
