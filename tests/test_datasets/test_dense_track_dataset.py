@@ -45,6 +45,41 @@ def test_windows_hold_the_tracks_visible_at_their_first_frame(tracking_root):
                           clip_len=1)
 
 
+def test_source_windows_follow_the_bleeding_source_after_the_onset(tracking_root):
+    kwargs = dict(ann_file='annotations/train.json', data_root=tracking_root, clip_len=10,
+                  stride=5, pipeline=[])
+    source = DenseTrackDataset(tracks='source', **kwargs)
+    tissue = DenseTrackDataset(**kwargs)
+    both = DenseTrackDataset(tracks='both', max_tracks=4, **kwargs)
+    assert len(source) > 0
+    starts = set()
+    for i in range(len(source)):
+        info = source.get_data_info(i)
+        gt = np.load(info['dense_gt'])
+        frames = info['frame_indices']
+        starts.add((info['clip_id'], frames[0]))
+        # one track: the source's exact one, queried after the onset where it is visible
+        assert info['gt_points'].shape == (1, 10, 2)
+        assert np.allclose(info['gt_points'][0], gt['source_xy'][frames])
+        assert np.array_equal(info['gt_visible'][0], gt['source_visible'][frames])
+        assert gt['bleeding'][frames[0]] and gt['source_visible'][frames[0]]
+    # 'both': the tissue tracks (at most max_tracks) then the source where it qualifies
+    n_tissue = {}
+    for i in range(len(tissue)):
+        info = tissue.get_data_info(i)
+        n_tissue[info['clip_id'], info['frame_indices'][0]] = min(4, len(info['gt_points']))
+    for i in range(len(both)):
+        info = both.get_data_info(i)
+        window = (info['clip_id'], info['frame_indices'][0])
+        has_source = window in starts
+        assert len(info['gt_points']) == n_tissue.get(window, 0) + has_source
+        if has_source:
+            gt = np.load(info['dense_gt'])
+            assert np.allclose(info['gt_points'][-1], gt['source_xy'][info['frame_indices']])
+    with pytest.raises(ValueError, match='tracks must be one of'):
+        DenseTrackDataset(tracks='sources', **kwargs)
+
+
 def test_a_clip_without_dense_ground_truth_is_named(tracking_root, tmp_path):
     root = str(tmp_path / 'root')
     shutil.copytree(osp.join(tracking_root, 'annotations'), osp.join(root, 'annotations'))

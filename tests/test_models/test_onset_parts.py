@@ -2,11 +2,14 @@
 """The onset stage's parts: the key-frame memory, MDCFM, MDG, the head and the losses."""
 import math
 
+import cv2
+import numpy as np
 import pytest
 import torch
 
 from mmbleed.models import MDCFM, MDG, KeyFrameMemory, MaskedBCELoss, OnsetLoss
 from mmbleed.models import TemporalOnsetHead, select_key_frames
+from mmbleed.models.memory import FrameDomains
 
 
 def test_memory_is_bounded_fifo_with_a_minimum_interval():
@@ -37,6 +40,22 @@ def test_select_key_frames_compares_each_frame_with_the_memory_before_it():
     memory = KeyFrameMemory(memory_size=3, min_interval=1)
     keys = select_key_frames(memory, [clean] * 5, [False, False, True, False, False])
     assert keys == [[], [0], [0], [0], [0]] and memory.frames == [0, 3]
+
+
+def test_frame_domains_sequence_chains_the_flow_from_frame_to_frame():
+    rng = np.random.default_rng(0)
+    base = cv2.GaussianBlur(rng.integers(0, 255, (60, 80, 3), dtype=np.uint8), (7, 7), 2)
+    frames = [np.roll(base, 2 * i, axis=1) for i in range(3)]  # 2 px a frame to the right
+    domains = FrameDomains(flow_scale=1.0)
+    seq = domains.sequence(frames)
+    assert not seq[0]['flow'].any()  # a stream's first frame: zero flow
+    for i in (1, 2):  # each flow from the frame before, as one call at a time gives it
+        one = domains(frames[i], seq[i - 1]['gray'])
+        assert np.array_equal(seq[i]['flow'], one['flow'])
+        assert np.median(seq[i]['flow'][0, 10:-10, 10:-10]) == pytest.approx(2.0, abs=0.5)
+    # a sequence that continues a stream takes the previous frame's grey image
+    tail = domains.sequence(frames[1:], prev_gray=seq[0]['gray'])
+    assert all(np.array_equal(a['flow'], b['flow']) for a, b in zip(tail, seq[1:]))
 
 
 def test_mdcfm_domains_and_shapes():

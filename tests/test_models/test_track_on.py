@@ -383,11 +383,12 @@ def _tiny_tracking_root(tmp_path):
     return str(root)
 
 
-@pytest.mark.parametrize('name', ['lora', 'adalora', 'lora_mdg'])
+@pytest.mark.parametrize('name', ['lora', 'adalora', 'lora_mdg', 'lora_no-pseudo',
+                                  'lora_hybrid'])
 def test_fine_tuning_configs_train_from_the_committed_checkpoint(tmp_path, name):
     """``tools/train.py configs/track/<name>.py`` from a clone: the committed pretrained
-    checkpoint is loaded (full_ft.py's init_cfg, which both inherit), only the adapters
-    train, two Eq. 8 steps run."""
+    checkpoint is loaded (full_ft.py's init_cfg, which they all inherit), only the adapters
+    train, two Eq. 8 steps run; without pseudo-labels Eq. 8's second term is zero."""
     import subprocess
     import sys
     root = _tiny_tracking_root(tmp_path)
@@ -404,6 +405,8 @@ def test_fine_tuning_configs_train_from_the_committed_checkpoint(tmp_path, name)
     log = run.stdout + run.stderr
     assert run.returncode == 0, log[-3000:]
     assert 'loss_annotated' in log and 'loss_pseudo' in log
+    pseudo = [float(v) for v in re.findall(r'loss_pseudo: ([\d.]+)', log)]
+    assert pseudo and (max(pseudo) == 0) == (name == 'lora_no-pseudo'), pseudo
     assert 'track-on_resnet18-slim_dense-pretrain_synthetic-esd-small.pth' in log
     share = re.search(r'FineTune\(r=\d+, alpha=16\): [\d,]+ of [\d,]+ parameters trainable '
                       r'\(([\d.]+) %\)', log)

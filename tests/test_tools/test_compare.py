@@ -223,6 +223,26 @@ def test_invalid_row_list_is_refused(tmp_path):
     assert not (tmp_path / 'r.md').exists()
 
 
+def test_two_rows_of_one_config_need_their_own_caches(tmp_path):
+    rows, cache, ckpt = _setup(tmp_path)
+    other = tmp_path / 'tuned.pth'
+    other.write_bytes(b'tuned weights')
+    twin = ("    dict(name='LK tuned', kind='test', stage='track', config='configs/lk.py',\n"
+            f"         checkpoint={str(other)!r}CACHE),\n]\n")
+    text = rows.read_text()[:-2]  # without the closing bracket
+    rows.write_text(text + twin.replace('CACHE', ''))
+    assert compare.main(['--list', str(rows), '--out-md', str(tmp_path / 'r.md')]) == 1
+    assert not (tmp_path / 'r.md').exists()  # refused: both would be lk.json
+    rows.write_text(text + twin.replace('CACHE', ", cache='lk_tuned'"))
+    data = dict(name='x', kind='test', config='configs/lk.py', checkpoint=str(other),
+                sha256=_sha(other), command='python x', metrics={'track/PCK@5%': 0.6})
+    (cache / 'lk_tuned.json').write_text(json.dumps(data))
+    md = _run(tmp_path, rows, cache, '--collect-only')
+    track = md.split('## Source tracking')[1]
+    assert '| LK | — | — | — | — | — | — | — | <u>40.0</u> |' in track
+    assert '| LK tuned | — | — | — | — | — | — | — | **60.0** |' in track
+
+
 def test_rules_row_limited_to_some_stages(tmp_path):
     rows, cache, _ = _setup(tmp_path)
     text = rows.read_text().replace("result=", "stages=('source', ), result=")

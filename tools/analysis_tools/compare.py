@@ -29,7 +29,8 @@ row has a unique ``name`` and a ``kind``:
   stage's task).
 
 Caching: a ``test``, ``readout`` or ``streaming`` row's result is ``<cache dir>/<slug>.json``
-(slug: the config's file name without ``.py``; the cache dir, ``docs/results/cache``, is
+(slug: the row's optional ``cache`` field, for two rows of one config with different
+weights, else the config's file name without ``.py``; the cache dir, ``docs/results/cache``, is
 committed with the report) holding ``name, kind, config, checkpoint, sha256, command,
 metrics``; it is used while its config path and the checkpoint's sha256 match the row, and
 the row is run again otherwise. When the checkpoint is not in this checkout (checkpoints
@@ -79,9 +80,9 @@ DEFAULT_LIST = 'configs/results/v2_test.py'
 STAGES = ('onset', 'source', 'track')
 # kind -> (required fields, optional fields), besides name and kind
 KINDS = {
-    'test': (('config', 'stage'), ('checkpoint', )),
-    'readout': (('config', 'checkpoint'), ()),
-    'streaming': (('config', 'checkpoint'), ('result', )),
+    'test': (('config', 'stage'), ('checkpoint', 'cache')),
+    'readout': (('config', 'checkpoint'), ('cache', )),
+    'streaming': (('config', 'checkpoint'), ('result', 'cache')),
     'rules': (('data_root', ), ('result', 'stages')),
 }
 KIND_STAGES = {'readout': ('onset', 'source'), 'streaming': ('onset', ), 'rules': STAGES}
@@ -126,7 +127,10 @@ CSV_NAMES = [f'{s}{part}.csv' for s in STAGES for part in ('', '_per_scenario')]
 
 # --------------------------------------------------------------------------- the row list
 def slug(row: dict) -> str:
-    """A row's cache name: its config's file name without ``.py``, else its name."""
+    """A row's cache name: its ``cache`` field, else its config's file name without
+    ``.py``, else its name."""
+    if row.get('cache'):
+        return row['cache']
     if row.get('config'):
         return osp.splitext(osp.basename(row['config']))[0]
     return re.sub(r'[^a-z0-9]+', '-', row['name'].lower()).strip('-')
@@ -152,7 +156,7 @@ def load_rows(spec: Config, cache_dir: str, work_dir: str) -> List[dict]:
         names.add(name)
         if slug(row) in slugs:
             raise ValueError(f'rows {slugs[slug(row)]!r} and {name!r} would share the cache '
-                             f'{slug(row)}.json')
+                             f'{slug(row)}.json: give one of them its own cache=\'...\'')
         slugs[slug(row)] = name
         if kind == 'streaming':
             row.setdefault('result', osp.join(work_dir, slug(row) + '.streaming.json'))

@@ -187,10 +187,8 @@ class BleedOnsetDetector(BaseModel):
                              f'Resize scale must equal the model\'s input_size')
         arrays = frames.permute(0, 2, 3, 1).cpu().numpy()
         out: Dict[str, list] = {d: [] for d in DOMAINS}
-        unusable, prev_gray = [], None
-        for frame in arrays:
-            doms = self.domains(frame, prev_gray)
-            prev_gray = doms['gray']
+        unusable = []
+        for doms in self.domains.sequence(arrays):
             unusable.append(doms['unusable'])
             for d in DOMAINS:
                 out[d].append(doms[d])

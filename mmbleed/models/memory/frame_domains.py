@@ -14,7 +14,7 @@ frame reuses its domains.
   (``cv2.DISOpticalFlow``, or Farneback), in model-input pixels divided by ``flow_scale``;
   zero for a stream's first frame.
 """
-from typing import Dict, Optional
+from typing import Dict, Iterable, List, Optional
 
 import cv2
 import numpy as np
@@ -92,3 +92,13 @@ class FrameDomains:
             flow=np.ascontiguousarray(flow.transpose(2, 0, 1), dtype=np.float32),
             gray=gray,
             unusable=self.is_unusable(gray))
+
+    def sequence(self, frames: Iterable[np.ndarray],
+                 prev_gray: Optional[np.ndarray] = None) -> List[Dict[str, np.ndarray]]:
+        """Domains of consecutive frames in order, each frame's flow from the one before;
+        the first frame's from ``prev_gray`` (None: a stream's first frame, zero flow)."""
+        out = []
+        for frame in frames:
+            out.append(self(frame, prev_gray))
+            prev_gray = out[-1]['gray']
+        return out

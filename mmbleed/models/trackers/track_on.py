@@ -236,7 +236,8 @@ class TrackOn(BaseModel):
 
     # --------------------------------------------------------------------- features
     def _resized(self, frames: torch.Tensor) -> torch.Tensor:
-        """``frames`` ``(N, 3, H, W)`` as float at ``input_size``."""
+        """``frames`` ``(N, 3, H, W)`` as float at ``input_size`` (unchanged when already
+        float at that size, so a caller that resizes once can pass its result on)."""
         x = frames.float()
         if tuple(x.shape[-2:]) != self.input_size:
             x = F.interpolate(x, size=self.input_size, mode='bilinear', align_corners=False)
@@ -399,6 +400,8 @@ class TrackOn(BaseModel):
         frame after frame. Returns the :meth:`step` outputs of frames ``1 .. T-1`` stacked
         on a time axis (``(B, T-1, ...)``)."""
         b, t = frames.shape[:2]
+        # resized once here: the resizes in clip_mdg_inputs and extract are then no-ops
+        frames = self._resized(frames.flatten(0, 1)).unflatten(0, (b, t))
         mdg_inputs = self.clip_mdg_inputs(frames) if self.mdg is not None else None
         features = self.extract(frames.flatten(0, 1), mdg_inputs)
         state = self.init_state(self._frame(features, 0, b), points, valid)

@@ -80,12 +80,8 @@ class TrackOnMDG(nn.Module):
         from ``previous`` (None: a stream's first frame, zero flow)."""
         images = frames.detach().round().clamp(0, 255).to(torch.uint8)
         images = images.permute(0, 2, 3, 1).cpu().numpy()
-        out = []
-        for image in images:
-            prev_gray = previous['gray'] if previous is not None else None
-            previous = self.frame_domains(image, prev_gray)
-            out.append(previous)
-        return out
+        return self.frame_domains.sequence(images,
+                                           previous['gray'] if previous is not None else None)
 
     def stack(self, current: List[Domains], previous: List[Domains], key: List[Domains],
               device: torch.device) -> Dict[str, object]:

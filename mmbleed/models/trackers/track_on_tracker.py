@@ -56,13 +56,14 @@ class TrackOnPointTracker(BasePointTracker):
     def _init(self, frame: np.ndarray, points: np.ndarray) -> None:
         x = self._tensor(frame)
         self._scale = self.model._scale(x).cpu().numpy().astype(np.float64)
+        x = self.model._resized(x)  # once: the MDG inputs and the features share it
         query = torch.from_numpy(points * self._scale).float()[None].to(self.device)
         self._state = self.model.init_state(self.model.extract(x, self._mdg_inputs(x, True)),
                                             query)
 
     @torch.no_grad()
     def _step(self, frame: np.ndarray) -> TrackStep:
-        x = self._tensor(frame)
+        x = self.model._resized(self._tensor(frame))
         self._state, out = self.model.step(self._state,
                                            self.model.extract(x, self._mdg_inputs(x, False)))
         visible, confidence = self.model.confidence(out)
