@@ -84,6 +84,24 @@ rows = [
          config='configs/track/lora_long.py', checkpoint='work_dirs/lora_long/iter_150.pth'),
     dict(name='BleedOrigin-Track, LoRA with the MDG block', kind='test', stage='track',
          config='configs/track/lora_mdg.py', checkpoint='work_dirs/lora_mdg/iter_150.pth'),
+    # on support points (SupportPointTracker, an mmbleed addition to the paper): the tracker
+    # follows tissue around the source and the source moves with its similarity transform
+    dict(name='BleedOrigin-Track, LoRA, on support points', kind='test', stage='track',
+         config='configs/track/lora_support-points.py',
+         checkpoint='work_dirs/lora/iter_150.pth'),
+    dict(name='BleedOrigin-Track, dense pretraining only, on support points', kind='test',
+         stage='track', config='configs/track/full_ft_support-points.py',
+         checkpoint='checkpoints/track-on_resnet18-slim_dense-pretrain_synthetic-esd-small.pth',
+         cache='track-on_dense-pretrain_support-points'),
+    dict(name='BleedOrigin-Track, full fine-tuning, on support points', kind='test',
+         stage='track', config='configs/track/full_ft_support-points.py',
+         checkpoint='work_dirs/full_ft/iter_150.pth'),
+    dict(name='Pyramidal Lucas-Kanade on support points', kind='test', stage='track',
+         config='configs/baselines/lucas-kanade_support-points_synthetic-esd-small.py',
+         checkpoint=None),
+    dict(name='MFT-style DIS chaining on support points', kind='test', stage='track',
+         config='configs/baselines/mft-dis_support-points_synthetic-esd-small.py',
+         checkpoint=None),
     # hand-crafted rules of every stage, tuned on train
     dict(name='Hand-crafted rules', kind='rules', data_root=data_root),
 ]

@@ -4,6 +4,7 @@ LoRA merge, and the committed pretrained checkpoint."""
 import os.path as osp
 import re
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -428,3 +429,26 @@ def test_the_committed_tracker_follows_a_texture_it_never_saw():
             out = tracker.step(frame)
         error = np.linalg.norm(out.points - (query + 7 * np.array(step)), axis=1)
         assert error.mean() < 4.0 and error.max() < 8.0 and out.visible.all(), (step, error)
+
+
+def test_the_committed_tracker_on_support_points_keeps_a_point_that_blood_covers():
+    """``test_cfg.support`` deploys the tracker on support points: the queried point is
+    covered by a growing red disc that moves with the texture, and it is carried by the
+    texture around it to within 3 px."""
+    from mmengine.config import Config
+
+    from mmbleed.models.trackers import SupportPointTracker
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/track/full_ft_support-points.py'))
+    tracker = build_point_tracker(cfg.model, CHECKPOINT)
+    assert isinstance(tracker, SupportPointTracker)
+    assert isinstance(tracker.tracker, TrackOnPointTracker)
+    query, step = np.array([[160.0, 136.0]]), np.array([2, -1])
+    frames = _frames(textured_clip(t=8, h=272, w=320, step=tuple(step), seed=7))
+    tracker.init(frames[0], query)
+    for i, frame in enumerate(frames[1:], 1):
+        centre = query[0] + i * step
+        frame = cv2.circle(frame.copy(), (int(centre[0]), int(centre[1])), 6 + 3 * i,
+                           (20, 20, 200), -1)
+        out = tracker.step(frame)
+        error = np.linalg.norm(out.points[0] - centre)
+        assert error < 3.0 and out.visible[0], (i, error)

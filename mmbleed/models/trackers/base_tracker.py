@@ -36,9 +36,11 @@ switched off, the scope pulled out).
 """
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import numpy as np
+
+from mmbleed.registry import MODELS
 
 #: share of pixels that must exceed ``black_level`` for a frame not to be black
 BLACK_MIN_SHARE = 0.01
@@ -221,3 +223,14 @@ class BasePointTracker(metaclass=ABCMeta):
                 f'frame {index}: {type(self).__name__} returned points {points.shape}, '
                 f'visible {visible.shape}, confidence {confidence.shape} for {k} points')
         return TrackStep(points, visible, np.clip(confidence, 0.0, 1.0))
+
+
+def as_point_tracker(tracker: Union[dict, BasePointTracker]) -> BasePointTracker:
+    """``tracker`` itself, or built from its config (``MODELS``), checked to be a
+    :class:`BasePointTracker` (for the classes that wrap or drive one)."""
+    if isinstance(tracker, dict):
+        tracker = MODELS.build(tracker)
+    if not isinstance(tracker, BasePointTracker):
+        raise TypeError(f'tracker must be a BasePointTracker or its config, got '
+                        f'{type(tracker).__name__}')
+    return tracker

@@ -19,7 +19,7 @@ from typing import List, Optional, Union
 import numpy as np
 
 from mmbleed.registry import MODELS
-from .base_tracker import BasePointTracker, TrackStep
+from .base_tracker import BasePointTracker, TrackStep, as_point_tracker
 
 
 @MODELS.register_module()
@@ -54,16 +54,11 @@ class MemoryRefresh(BasePointTracker):
                  min_gap: int = 30,
                  black_level: int = 16) -> None:
         super().__init__(black_level=black_level)
-        if isinstance(tracker, dict):
-            tracker = MODELS.build(tracker)
-        if not isinstance(tracker, BasePointTracker):
-            raise TypeError(f'tracker must be a BasePointTracker or its config, got '
-                            f'{type(tracker).__name__}')
         if interval is not None and interval < 1:
             raise ValueError(f'interval must be >= 1 frame or None, got {interval}')
         if patience < 1 or min_gap < 1:
             raise ValueError(f'patience and min_gap must be >= 1, got {patience} and {min_gap}')
-        self.tracker = tracker
+        self.tracker = as_point_tracker(tracker)
         self.interval = interval
         self.adaptive = adaptive
         self.conf_thr = conf_thr

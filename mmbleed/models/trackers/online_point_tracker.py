@@ -16,7 +16,7 @@ from mmengine.model import BaseModel
 from mmbleed.registry import MODELS
 from mmbleed.structures import BleedDataSample
 from ..detectors.point_conversion import input_to_original
-from .base_tracker import BasePointTracker
+from .base_tracker import BasePointTracker, as_point_tracker
 
 
 @MODELS.register_module()
@@ -52,12 +52,7 @@ class OnlinePointTracker(BaseModel):
         if data_preprocessor is None:
             data_preprocessor = dict(type='mmengine.BaseDataPreprocessor')
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        if isinstance(tracker, dict):
-            tracker = MODELS.build(tracker)
-        if not isinstance(tracker, BasePointTracker):
-            raise TypeError(f'tracker must be a BasePointTracker or its config, got '
-                            f'{type(tracker).__name__}')
-        self.tracker = tracker
+        self.tracker = as_point_tracker(tracker)
 
     @staticmethod
     def _frames(clip: torch.Tensor) -> List[np.ndarray]:

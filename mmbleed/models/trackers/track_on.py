@@ -140,9 +140,10 @@ class TrackOn(BaseModel):
             :class:`PseudoLabelTrackLoss` (Eq. 8 fine-tuning on source tracks).
         soft_argmax_temperature (float): of the differentiable point Eq. 8 is computed on.
             Defaults to 0.05.
-        test_cfg (dict, optional): ``refresh=dict(interval=60)`` or
-            ``refresh=dict(adaptive=True, ...)`` wraps the deployed tracker in
-            :class:`MemoryRefresh` for ``tools/test.py``. Defaults to no refresh.
+        test_cfg (dict, optional): ``support=dict(...)`` deploys the tracker on support
+            points (:class:`SupportPointTracker`, its arguments); ``refresh=dict(interval=60)``
+            or ``refresh=dict(adaptive=True, ...)`` wraps it in :class:`MemoryRefresh`.
+            What ``tools/test.py`` measures is that deployed tracker. Defaults to neither.
         data_preprocessor (dict, optional): defaults to ``BaseDataPreprocessor`` (frames stay
             uint8; normalisation happens here, after the resize).
         init_cfg (dict, optional): e.g. ``dict(type='Pretrained', checkpoint=PATH)``.
@@ -479,11 +480,16 @@ class TrackOn(BaseModel):
         return self.loss_module(out, gt, visible, mask, self.grid, self.PATCH_STRIDE)
 
     def tracker(self) -> 'BasePointTracker':
-        """This model behind the project's tracker interface (``init`` / ``step``), wrapped
-        in :class:`MemoryRefresh` when ``test_cfg`` asks for it."""
+        """This model behind the project's tracker interface (``init`` / ``step``), on
+        support points (:class:`SupportPointTracker`) and wrapped in :class:`MemoryRefresh`
+        when ``test_cfg`` asks for them."""
         from .memory_refresh import MemoryRefresh
+        from .support_points import SupportPointTracker
         from .track_on_tracker import TrackOnPointTracker
         tracker = TrackOnPointTracker(self, device=str(self.centres.device))
+        support = self.test_cfg.get('support')
+        if support:
+            tracker = SupportPointTracker(tracker, **support)
         refresh = self.test_cfg.get('refresh')
         return MemoryRefresh(tracker, **refresh) if refresh else tracker
 

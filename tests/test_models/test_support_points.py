@@ -1,0 +1,170 @@
+# Copyright (c) mmbleed contributors. All rights reserved.
+"""Support points: the source carried by the RANSAC similarity of the tissue around it."""
+import cv2
+import numpy as np
+import pytest
+from test_trackers import shifted, texture
+
+from mmbleed.models.trackers import (BasePointTracker, PyramidalLKTracker,
+                                     SupportPointTracker, TrackStep)
+from mmbleed.registry import MODELS
+
+SOURCE = np.array([[120.0, 100.0]])
+
+
+def similarity(angle_deg: float, zoom: float, shift) -> np.ndarray:
+    """``(2, 3)`` rotation by ``angle_deg`` and zoom about (0, 0), then ``shift``."""
+    a = np.deg2rad(angle_deg)
+    return np.array([[zoom * np.cos(a), -zoom * np.sin(a), shift[0]],
+                     [zoom * np.sin(a), zoom * np.cos(a), shift[1]]])
+
+
+def apply(m: np.ndarray, points: np.ndarray) -> np.ndarray:
+    return points @ m[:, :2].T + m[:, 2]
+
+
+class ScriptedTracker(BasePointTracker):
+    """Moves the points it is given by ``motions[t]`` (a ``(2, 3)`` transform from its last
+    ``init`` frame), drags the first ``outliers`` of them elsewhere and hides what
+    ``hidden[t]`` says; records what it was asked to track."""
+
+    def __init__(self, motions, outliers=0, hidden=None):
+        super().__init__(black_level=-1)
+        self.motions, self.outliers, self.hidden = motions, outliers, hidden or {}
+        self.inits = []
+
+    def _init(self, frame, points):
+        self.inits.append(points.copy())
+        self._start, self._t = points, 0
+
+    def _step(self, frame):
+        self._t += 1
+        points = apply(self.motions[self.frame_index], self._start)
+        points[:self.outliers] += [25.0, -30.0]  # dragged by the blood, consistently
+        visible = np.ones(len(points), bool)
+        visible[self.hidden.get(self.frame_index, slice(0))] = False
+        return TrackStep(points, visible, np.ones(len(points)))
+
+
+def tissue(h=200, w=240):
+    return texture(h, w, seed=3)
+
+
+def test_support_points_avoid_blood_the_source_and_the_dark_border():
+    frame = tissue()
+    frame[:, :30] = 0  # outside the scope's view
+    cv2.circle(frame, (180, 60), 25, (20, 20, 200), -1)  # blood
+    tracker = SupportPointTracker(PyramidalLKTracker(), num_support=200, min_distance=8,
+                                  exclude_radius=20)
+    support = tracker.pick_support(frame, SOURCE)
+    assert 20 <= len(support) <= 200
+    assert (support[:, 0] >= 30 + 8).all()  # the dark border, eroded by min_distance
+    assert (np.linalg.norm(support - [180, 60], axis=1) > 25).all()
+    assert (np.linalg.norm(support - SOURCE, axis=1) >= 20).all()
+    spread = np.linalg.norm(support[:, None] - support[None], axis=2) + 1e3 * np.eye(
+        len(support))
+    assert spread.min() >= 8 - 1e-6
+
+
+def test_the_source_follows_the_tissue_while_blood_spreads_over_it():
+    """Lucas-Kanade on the source loses it under the spreading blood; on the support
+    points around it, the source stays within a pixel of the truth."""
+    img = tissue()
+    wrapped, alone = SupportPointTracker(PyramidalLKTracker()), PyramidalLKTracker()
+    wrapped.init(img, SOURCE)
+    alone.init(img, SOURCE)
+    errors_wrapped, errors_alone = [], []
+    for t in range(1, 16):
+        shift = np.array([1.5 * t, -1.0 * t])
+        frame = shifted(img, *shift)
+        truth = SOURCE[0] + shift
+        cv2.circle(frame, (int(round(truth[0])), int(round(truth[1]))), 4 + 2 * t,
+                   (20, 20, 200), -1)
+        out = wrapped.step(frame)
+        assert out.visible[0] and out.confidence[0] > 0.5
+        errors_wrapped.append(np.linalg.norm(out.points[0] - truth))
+        lk = alone.step(frame)
+        errors_alone.append(np.linalg.norm(lk.points[0] - truth) if lk.visible[0] else np.inf)
+    assert max(errors_wrapped) < 1.0, errors_wrapped
+    assert errors_alone[-1] > 5.0, errors_alone
+    assert wrapped.reanchored_at == []
+
+
+def test_ransac_recovers_a_similarity_despite_dragged_support_points():
+    motions = {t: similarity(2.0 * t, 1.0 + 0.02 * t, [3.0 * t, -2.0 * t]) for t in range(1, 6)}
+    inner = ScriptedTracker(motions, outliers=12)
+    tracker = SupportPointTracker(inner)
+    tracker.init(tissue(), SOURCE)
+    support = inner.inits[0]
+    assert len(support) == 48 and not np.isin(SOURCE, support).all()  # tracks tissue only
+    for t in range(1, 6):
+        out = tracker.step(tissue())
+        np.testing.assert_allclose(out.points, apply(motions[t], SOURCE), atol=1e-3)
+        assert out.visible.all()
+        assert out.confidence[0] == pytest.approx(36 / 48)
+
+
+def test_a_failed_fit_holds_the_last_transform_without_reanchoring():
+    motions = {t: similarity(0.0, 1.0, [2.0 * t, 0.0]) for t in range(1, 6)}
+    inner = ScriptedTracker(motions, hidden={3: slice(None), 4: slice(None)})
+    tracker = SupportPointTracker(inner)
+    tracker.init(tissue(), SOURCE)
+    outs = [tracker.step(tissue()) for _ in range(5)]
+    for t in (3, 4):  # every support point hidden: the frame-2 transform, not visible
+        np.testing.assert_allclose(outs[t - 1].points, SOURCE + [4.0, 0.0], atol=1e-6)
+        assert not outs[t - 1].visible.any() and outs[t - 1].confidence[0] == 0
+    np.testing.assert_allclose(outs[4].points, SOURCE + [10.0, 0.0], atol=1e-3)
+    assert outs[4].visible.all() and tracker.reanchored_at == [] and len(inner.inits) == 1
+
+
+def test_a_fit_with_too_few_inliers_reanchors_when_asked_and_the_transforms_chain():
+    """The scripted motions count frames from the tracker's last init."""
+    motions = {t: similarity(0.0, 1.0, [5.0 * t, 0.0]) for t in range(1, 4)}
+    # frame 2: 40 of the 48 support points lost, the 8 others still fit
+    inner = ScriptedTracker(motions, hidden={2: slice(0, 40)})
+    tracker = SupportPointTracker(inner)
+    tracker.init(tissue(), SOURCE)
+    for _ in range(2):
+        tracker.step(tissue())
+    assert tracker.reanchored_at == []  # off by default: Track-On finds its points again
+    tracker = SupportPointTracker(inner, reanchor_inlier_share=0.5)
+    tracker.init(tissue(), SOURCE)
+    outs = [tracker.step(tissue()) for _ in range(3)]
+    assert tracker.reanchored_at == [2]
+    assert len(inner.inits) == 3 and len(inner.inits[-1]) == 48  # new support points
+    np.testing.assert_allclose(outs[1].points, SOURCE + [10.0, 0.0], atol=1e-3)
+    # frame 3 is the new tracker's frame 1: 5 px on from frame 2's point
+    np.testing.assert_allclose(outs[2].points, SOURCE + [15.0, 0.0], atol=1e-3)
+
+
+def test_support_points_leaving_the_frame_reanchor():
+    """A 2.5x zoom about the source pushes most support points out of the 240x200 frame."""
+    centre = SOURCE[0]
+    zoom = np.array([[2.5, 0.0, -1.5 * centre[0]], [0.0, 2.5, -1.5 * centre[1]]])
+    inner = ScriptedTracker({1: zoom})
+    tracker = SupportPointTracker(inner)
+    tracker.init(tissue(), SOURCE)
+    out = tracker.step(tissue())
+    np.testing.assert_allclose(out.points, SOURCE, atol=1e-3)
+    assert out.visible.all() and tracker.reanchored_at == [1] and len(inner.inits) == 2
+
+
+def test_a_frame_without_tissue_tracks_the_query_directly():
+    inner = ScriptedTracker({1: similarity(0.0, 1.0, [1.0, 2.0])})
+    tracker = SupportPointTracker(inner)
+    flat = np.full((200, 240, 3), 120, np.uint8)
+    tracker.init(flat, SOURCE)
+    np.testing.assert_array_equal(inner.inits[0], SOURCE)
+    np.testing.assert_allclose(tracker.step(flat).points, SOURCE + [1.0, 2.0])
+
+
+def test_builds_from_a_config_and_refuses_bad_arguments():
+    tracker = MODELS.build(dict(type='SupportPointTracker',
+                                tracker=dict(type='PyramidalLKTracker'), model='affine'))
+    assert isinstance(tracker.tracker, PyramidalLKTracker)
+    with pytest.raises(ValueError, match="model must be 'similarity' or 'affine'"):
+        SupportPointTracker(PyramidalLKTracker(), model='homography')
+    with pytest.raises(ValueError, match='num_support >= min_inliers >= 3'):
+        SupportPointTracker(PyramidalLKTracker(), num_support=4)
+    with pytest.raises(TypeError, match='BasePointTracker or its config'):
+        SupportPointTracker(object())
