@@ -69,7 +69,7 @@ rows = [
          checkpoint='work_dirs/pretrain_source-tracks/iter_300.pth',
          cache='track-on_source-track-pretrain'),
     # ... fine-tuned on the training clips' source tracks, 150 steps each (paper Table 9)
-    dict(name='BleedOrigin-Track, LoRA (Eq. 8; the deployed configuration)', kind='test',
+    dict(name='BleedOrigin-Track, LoRA (Eq. 8), following the source itself', kind='test',
          stage='track', config='configs/track/lora.py', checkpoint='work_dirs/lora/iter_150.pth'),
     dict(name='BleedOrigin-Track, full fine-tuning', kind='test', stage='track',
          config='configs/track/full_ft.py', checkpoint='work_dirs/full_ft/iter_150.pth'),
