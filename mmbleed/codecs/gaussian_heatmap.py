@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from mmbleed.registry import TASK_UTILS
+from mmbleed.utils import points_inside
 
 
 @TASK_UTILS.register_module()
@@ -112,9 +113,7 @@ class GaussianHeatmap:
                 raise ValueError(f'{num} points but {weights.shape[0]} visibility values')
         W, H = self.heatmap_size
         hm_points = self.input_to_heatmap(points)
-        inside = (np.isfinite(hm_points).all(axis=1) & (hm_points[:, 0] >= -0.5) &
-                  (hm_points[:, 0] <= W - 0.5) & (hm_points[:, 1] >= -0.5) &
-                  (hm_points[:, 1] <= H - 0.5))
+        inside = np.isfinite(hm_points).all(axis=1) & points_inside(hm_points, (H, W))
         weights[~inside] = 0.0
         heatmaps = np.zeros((num, H, W), dtype=np.float32)
         xs = np.arange(W, dtype=np.float64)

@@ -13,6 +13,7 @@ from typing import List
 import numpy as np
 
 from mmbleed.registry import DATASETS
+from mmbleed.utils import points_inside
 from .base_clip_dataset import BaseClipDataset
 from .raw_layout import RawLayoutError
 from .synthetic.dense_gt import load_dense_gt
@@ -72,24 +73,19 @@ class DenseTrackDataset(BaseClipDataset):
         xy, visible = gt['tracks_xy'], gt['tracks_visible']
         if self.tracks == 'source':
             xy, visible = xy[:, :0], visible[:, :0]
-        h, w = clip['ori_shape']
+        size = clip['ori_shape']
         last = min(clip['num_frames'], len(xy)) - self.clip_len
         starts = [0] if self.stride is None else list(range(0, last + 1, self.stride))
-
-        def inside(q: np.ndarray) -> np.ndarray:
-            return (q[..., 0] >= 0) & (q[..., 0] <= w - 1) & (q[..., 1] >= 0) & \
-                (q[..., 1] <= h - 1)
-
         samples = []
         for t0 in starts:
             if t0 > last:
                 continue
             frames = list(range(t0, t0 + self.clip_len))
-            index = np.flatnonzero(visible[t0] & inside(xy[t0]))[:self.max_tracks]
+            index = np.flatnonzero(visible[t0] & points_inside(xy[t0], size, 0))[:self.max_tracks]
             points = xy[frames][:, index].transpose(1, 0, 2)
             seen = visible[frames][:, index].T
             if self.tracks != 'tissue' and gt['bleeding'][t0] and gt['source_visible'][t0] \
-                    and inside(gt['source_xy'][t0]):
+                    and points_inside(gt['source_xy'][t0], size, 0):
                 points = np.concatenate([points, gt['source_xy'][frames][None]])
                 seen = np.concatenate([seen, gt['source_visible'][frames][None]])
             if not len(points):

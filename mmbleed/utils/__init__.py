@@ -1,9 +1,10 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 from .array import to_numpy
-from .geometry import apply_affine_to_points
+from .geometry import apply_affine_to_points, points_inside
 from .red_mask import red_mask_map
 from .setup_env import register_all_modules
 
 __all__ = [
-    'apply_affine_to_points', 'red_mask_map', 'register_all_modules', 'to_numpy'
+    'apply_affine_to_points', 'points_inside', 'red_mask_map', 'register_all_modules',
+    'to_numpy'
 ]

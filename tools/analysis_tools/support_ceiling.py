@@ -26,6 +26,7 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '../..')))
 
 from mmbleed.datasets.synthetic import load_dense_gt  # noqa: E402
 from mmbleed.evaluation.functional import pck  # noqa: E402
+from mmbleed.utils import apply_affine_to_points  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -55,7 +56,7 @@ def carried_points(entry: dict, root: str, ransac_thr: float) -> List[tuple]:
             transform, _ = cv2.estimateAffinePartial2D(
                 tracks[t0][both], tracks[a['frame']][both], method=cv2.RANSAC,
                 ransacReprojThreshold=ransac_thr)
-        predicted = query if transform is None else transform[:, :2] @ query + transform[:, 2]
+        predicted = query if transform is None else apply_affine_to_points(query, transform)
         out.append((predicted, query, np.asarray(a['point'], np.float64), size))
     return out
 

@@ -13,6 +13,7 @@ from typing import List, Sequence, Tuple
 import cv2
 import numpy as np
 
+from mmbleed.utils.geometry import points_inside
 from .noise import smooth_series
 
 FPS = 30.0
@@ -241,9 +242,7 @@ class EndoscopeView:
     def inside(self, q: np.ndarray, margin: float = 0.0) -> np.ndarray:
         """Whether frame points ``q`` ``(N, 2)`` are inside the round view (and the frame)."""
         d = np.hypot(q[:, 0] - self.centre[0], q[:, 1] - self.centre[1])
-        in_frame = (q[:, 0] >= 0) & (q[:, 0] <= self.width - 1) & (q[:, 1] >= 0) & \
-            (q[:, 1] <= self.height - 1)
-        return (d <= self.radius - margin) & in_frame
+        return (d <= self.radius - margin) & points_inside(q, (self.height, self.width), 0)
 
 
 def motion_blur(img: np.ndarray, velocity: np.ndarray) -> np.ndarray:

@@ -41,6 +41,7 @@ from typing import Optional, Tuple, Union
 import numpy as np
 
 from mmbleed.registry import MODELS
+from mmbleed.utils import points_inside
 
 #: share of pixels that must exceed ``black_level`` for a frame not to be black
 BLACK_MIN_SHARE = 0.01
@@ -203,8 +204,7 @@ class BasePointTracker(metaclass=ABCMeta):
             raise ValueError(f'frame 0: query point {bad[0]} is not finite '
                              f'({pts[bad[0], 0]}, {pts[bad[0], 1]})')
         h, w = size
-        outside = np.nonzero((pts[:, 0] < -0.5) | (pts[:, 0] > w - 0.5) | (pts[:, 1] < -0.5)
-                             | (pts[:, 1] > h - 0.5))[0]
+        outside = np.nonzero(~points_inside(pts, size))[0]
         if len(outside):
             i = outside[0]
             raise ValueError(

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from mmbleed.registry import MODELS
+from mmbleed.utils import points_inside
 from .base_tracker import BasePointTracker, TrackStep
 
 
@@ -75,9 +76,7 @@ class PyramidalLKTracker(BasePointTracker):
             if back is not None:
                 converged &= st_b.reshape(k).astype(bool)
                 fb_err = np.linalg.norm(back[:, 0] - self._points[:, 0], axis=1)
-                h, w = gray.shape
-                x, y = fwd[:, 0, 0], fwd[:, 0, 1]
-                inside = (x >= -0.5) & (x <= w - 0.5) & (y >= -0.5) & (y <= h - 0.5)
+                inside = points_inside(fwd[:, 0], gray.shape)
                 ok = converged & (fb_err <= self.fb_thr) & inside
                 confidence = np.where(converged & inside,
                                       np.clip(1.0 - fb_err / (2.0 * self.fb_thr), 0.0, 1.0),

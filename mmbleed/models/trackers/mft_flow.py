@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 
 from mmbleed.registry import MODELS
+from mmbleed.utils import points_inside
 from .base_tracker import BasePointTracker, TrackStep
 
 DIS_PRESETS = {
@@ -161,9 +162,7 @@ class MFTFlowTracker(BasePointTracker):
         move = sample_flow(fwd, anchor.points)
         points = anchor.points + move
         fb_err = np.linalg.norm(move + sample_flow(bwd, points), axis=1)
-        h, w = gray.shape
-        inside = ((points[:, 0] >= -0.5) & (points[:, 0] <= w - 0.5)
-                  & (points[:, 1] >= -0.5) & (points[:, 1] <= h - 0.5))
+        inside = points_inside(points, gray.shape)
         patches = self._patches(gray, points)
         similar = zncc(anchor.patches, patches) >= self.ncc_thr
         occluded = anchor.occluded | (fb_err > self.fb_thr) | ~similar | ~inside

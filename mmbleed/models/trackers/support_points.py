@@ -35,9 +35,9 @@ moves the source with it:
 Outputs: ``visible`` is True when this frame's fit succeeded and the point lies in the
 frame (the fit says where the source is, not whether blood hides it); ``confidence`` is the
 share of the reference's support points that are inliers of this frame's fit. A frame whose
-fit fails (step 3) keeps the last transform, with ``visible`` False and confidence 0. A query frame with fewer than ``min_inliers`` support points (a
-uniform or all-red frame) tracks the query points directly with the wrapped tracker, as
-without this wrapper.
+fit fails (step 3) keeps the last transform, with ``visible`` False and confidence 0. A
+query frame with fewer than ``min_inliers`` support points (a uniform or all-red frame)
+tracks the query points directly with the wrapped tracker, as without this wrapper.
 """
 from typing import Optional, Tuple, Union
 
@@ -45,7 +45,7 @@ import cv2
 import numpy as np
 
 from mmbleed.registry import MODELS
-from mmbleed.utils.red_mask import red_mask_map
+from mmbleed.utils import apply_affine_to_points, points_inside, red_mask_map
 from .base_tracker import BasePointTracker, TrackStep, as_point_tracker
 
 
@@ -153,11 +153,8 @@ class SupportPointTracker(BasePointTracker):
     def _in_view(self, transform: np.ndarray, size: Tuple[int, int]) -> int:
         """How many of the reference's support points ``transform`` maps at least
         ``min_distance`` px inside a frame of ``size`` ``(H, W)``."""
-        h, w = size
-        m = self.min_distance
-        p = apply_transform(transform, self._support)
-        return int(np.count_nonzero((p[:, 0] >= m) & (p[:, 0] <= w - 1 - m) & (p[:, 1] >= m)
-                                    & (p[:, 1] <= h - 1 - m)))
+        support = apply_affine_to_points(self._support, transform)
+        return int(np.count_nonzero(points_inside(support, size, self.min_distance)))
 
     def _fit(self, out: TrackStep) -> Optional[np.ndarray]:
         """This frame's transform from the reference (module docstring, step 3), None when
@@ -171,7 +168,7 @@ class SupportPointTracker(BasePointTracker):
         transform, inliers = fit(
             self._support[usable].astype(np.float32), out.points[usable].astype(np.float32),
             method=cv2.RANSAC, ransacReprojThreshold=self.ransac_thr)
-        if transform is None or int(inliers.sum()) < self.min_inliers:
+        if transform is None or inliers.sum() < self.min_inliers:
             return None
         self._inliers = int(inliers.sum())
         return transform
@@ -188,13 +185,12 @@ class SupportPointTracker(BasePointTracker):
         transform = self._fit(out)
         k = len(self._reference)
         if transform is None:  # hold the last transform (never re-anchor on a failure)
-            points = apply_transform(self._transform, self._reference)
+            points = apply_affine_to_points(self._reference, self._transform)
             return TrackStep(points, np.zeros(k, bool), np.zeros(k))
         self._transform = transform
-        points = apply_transform(transform, self._reference)
+        points = apply_affine_to_points(self._reference, transform)
         h, w = frame.shape[:2]
-        visible = (points[:, 0] >= -0.5) & (points[:, 0] <= w - 0.5) & \
-            (points[:, 1] >= -0.5) & (points[:, 1] <= h - 0.5)
+        visible = points_inside(points, (h, w))
         num = len(self._support)
         confidence = np.full(k, self._inliers / num)
         if self._in_view(transform, (h, w)) < self.reanchor_share * num \
@@ -202,8 +198,3 @@ class SupportPointTracker(BasePointTracker):
             self._anchor(frame, np.clip(points, 0, [w - 1, h - 1]))
             self.reanchored_at.append(self.frame_index)
         return TrackStep(points, visible, confidence)
-
-
-def apply_transform(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """``(2, 3)`` affine ``transform`` applied to ``points`` ``(N, 2)``."""
-    return points @ transform[:, :2].T + transform[:, 2]
