@@ -50,6 +50,21 @@ def tissue(h=200, w=240):
     return texture(h, w, seed=3)
 
 
+def sharp_tissue(h=200, w=240):
+    """``tissue()`` with pixel-scale grain: a patch matches only where it belongs (on the
+    smooth ``tissue()`` a 11x11 patch correlates up to 0.6 with places 20 px away)."""
+    img = tissue(h, w).astype(np.float32)
+    grain = np.random.default_rng(5).normal(0.0, 40.0, (h, w)).astype(np.float32)
+    img += cv2.GaussianBlur(grain, (0, 0), 0.8)[..., None]
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def scripted(inner, **kwargs) -> SupportPointTracker:
+    """The support-point tracker around a scripted tracker whose motions are not in the
+    (static) frames: the appearance check, which looks at the frames, is off."""
+    return SupportPointTracker(inner, appearance_thr=0.0, **kwargs)
+
+
 def test_support_points_avoid_blood_the_source_and_the_dark_border():
     frame = tissue()
     frame[:, :30] = 0  # outside the scope's view
@@ -93,7 +108,7 @@ def test_the_source_follows_the_tissue_while_blood_spreads_over_it():
 def test_ransac_recovers_a_similarity_despite_dragged_support_points():
     motions = {t: similarity(2.0 * t, 1.0 + 0.02 * t, [3.0 * t, -2.0 * t]) for t in range(1, 6)}
     inner = ScriptedTracker(motions, outliers=12)
-    tracker = SupportPointTracker(inner)
+    tracker = scripted(inner)
     tracker.init(tissue(), SOURCE)
     support = inner.inits[0]
     assert len(support) == 48 and not np.isin(SOURCE, support).all()  # tracks tissue only
@@ -107,7 +122,7 @@ def test_ransac_recovers_a_similarity_despite_dragged_support_points():
 def test_a_failed_fit_holds_the_last_transform_without_reanchoring():
     motions = {t: similarity(0.0, 1.0, [2.0 * t, 0.0]) for t in range(1, 6)}
     inner = ScriptedTracker(motions, hidden={3: slice(None), 4: slice(None)})
-    tracker = SupportPointTracker(inner)
+    tracker = scripted(inner)
     tracker.init(tissue(), SOURCE)
     outs = [tracker.step(tissue()) for _ in range(5)]
     for t in (3, 4):  # every support point hidden: the frame-2 transform, not visible
@@ -122,12 +137,12 @@ def test_a_fit_with_too_few_inliers_reanchors_when_asked_and_the_transforms_chai
     motions = {t: similarity(0.0, 1.0, [5.0 * t, 0.0]) for t in range(1, 4)}
     # frame 2: 40 of the 48 support points lost, the 8 others still fit
     inner = ScriptedTracker(motions, hidden={2: slice(0, 40)})
-    tracker = SupportPointTracker(inner)
+    tracker = scripted(inner)
     tracker.init(tissue(), SOURCE)
     for _ in range(2):
         tracker.step(tissue())
     assert tracker.reanchored_at == []  # off by default: Track-On finds its points again
-    tracker = SupportPointTracker(inner, reanchor_inlier_share=0.5)
+    tracker = scripted(inner, reanchor_inlier_share=0.5)
     tracker.init(tissue(), SOURCE)
     outs = [tracker.step(tissue()) for _ in range(3)]
     assert tracker.reanchored_at == [2]
@@ -142,16 +157,123 @@ def test_support_points_leaving_the_frame_reanchor():
     centre = SOURCE[0]
     zoom = np.array([[2.5, 0.0, -1.5 * centre[0]], [0.0, 2.5, -1.5 * centre[1]]])
     inner = ScriptedTracker({1: zoom})
-    tracker = SupportPointTracker(inner)
+    tracker = scripted(inner)
     tracker.init(tissue(), SOURCE)
     out = tracker.step(tissue())
     np.testing.assert_allclose(out.points, SOURCE, atol=1e-3)
     assert out.visible.all() and tracker.reanchored_at == [1] and len(inner.inits) == 2
 
 
+def test_a_motion_the_tissue_does_not_show_fails_the_appearance_check():
+    """The tracker agrees on a 20 px shift of every support point (water sweeping across
+    the view) while the tissue stays put: RANSAC alone follows it; the appearance check
+    holds the point and lets the true motion through again."""
+    img = sharp_tissue()
+    motions = {1: similarity(0.0, 1.0, [3.0, 2.0]), 2: similarity(0.0, 1.0, [23.0, 2.0]),
+               3: similarity(0.0, 1.0, [6.0, 4.0])}
+    frames = {1: shifted(img, 3.0, 2.0), 2: shifted(img, 3.0, 2.0), 3: shifted(img, 6.0, 4.0)}
+    for thr, frame_2 in ((0.0, SOURCE + [23.0, 2.0]), (0.5, SOURCE + [3.0, 2.0])):
+        tracker = SupportPointTracker(ScriptedTracker(motions), appearance_thr=thr)
+        tracker.init(img, SOURCE)
+        outs = [tracker.step(frames[t]) for t in (1, 2, 3)]
+        np.testing.assert_allclose(outs[0].points, SOURCE + [3.0, 2.0], atol=1e-3)
+        assert outs[0].visible.all()
+        np.testing.assert_allclose(outs[1].points, frame_2, atol=1e-3)
+        assert outs[1].visible.all() == (thr == 0.0)
+        np.testing.assert_allclose(outs[2].points, SOURCE + [6.0, 4.0], atol=1e-3)
+        assert outs[2].visible.all() and tracker.reanchored_at == []
+
+
+def test_appearance_is_the_median_patch_correlation():
+    img = tissue()
+    tracker = SupportPointTracker(PyramidalLKTracker(), appearance_search=0)
+    tracker.init(img, SOURCE)
+    assert tracker.appearance(img, np.eye(2, 3)) == pytest.approx(1.0, abs=1e-5)
+    negative = 255 - img  # every patch inverted: correlation -1
+    assert tracker.appearance(negative, np.eye(2, 3)) == pytest.approx(-1.0, abs=1e-5)
+    noise = np.random.default_rng(0).integers(0, 256, img.shape, dtype=np.uint8)
+    assert abs(tracker.appearance(noise, np.eye(2, 3))) < 0.15
+    shift = similarity(0.0, 1.0, [4.0, -3.0])
+    assert tracker.appearance(shifted(img, 4.0, -3.0), shift) > 0.95
+    assert tracker.appearance(img, similarity(0.0, 1.0, [1e4, 0.0])) == -1.0  # off the frame
+    rotated = similarity(20.0, 1.1, [0.0, 0.0])
+    rotated[:, 2] = SOURCE[0] - rotated[:, :2] @ SOURCE[0]  # about the source
+    view = cv2.warpAffine(img, rotated, (img.shape[1], img.shape[0]),
+                          borderMode=cv2.BORDER_REFLECT)
+    assert tracker.appearance(view, rotated) > 0.9  # the patches turn with the view
+
+
+def test_the_appearance_search_forgives_small_misfits_only():
+    img = sharp_tissue()
+    exact, searching = (SupportPointTracker(PyramidalLKTracker(), appearance_search=s)
+                        for s in (0, 3))
+    for tracker in (exact, searching):
+        tracker.init(img, SOURCE)
+    off_by_3 = similarity(0.0, 1.0, [3.0, 0.0])  # the fit is 3 px off: the view did not move
+    assert exact.appearance(img, off_by_3) < 0.5
+    assert searching.appearance(img, off_by_3) == pytest.approx(1.0, abs=1e-4)
+    assert searching.appearance(img, similarity(0.0, 1.0, [15.0, 0.0])) < 0.45
+
+
+class LosingTracker(BasePointTracker):
+    """Keeps its points where they were given (a static view), but after its first
+    ``init`` loses every one of them from frame ``lose_at`` on, for good: it reports
+    them, visible and confident, scattered up to 40 px away."""
+
+    def __init__(self, lose_at):
+        super().__init__(black_level=-1)
+        self.lose_at, self.inits = lose_at, 0
+
+    def _init(self, frame, points):
+        self.inits += 1
+        self._points = points.copy()
+
+    def _step(self, frame):
+        lost = self.inits == 1 and self.frame_index >= self.lose_at
+        k = len(self._points)
+        scatter = np.random.default_rng(self.frame_index).uniform(-40, 40, (k, 2))
+        return TrackStep(self._points + (scatter if lost else 0.0), np.full(k, True),
+                         np.ones(k))
+
+
+def test_recovery_finds_the_tissue_again_after_the_tracker_lost_it():
+    """The tracker loses every support point at frame 3 (it reports them, confident,
+    scattered around) while the camera moves by (10, 5): the fit fails from then on and
+    the point is held; with recovery on, SIFT matching to the reference frame re-anchors
+    at the second failed fit and the point follows the tissue again."""
+    img = sharp_tissue()
+    moved = shifted(img, 10.0, 5.0)
+    frames = [img, img, moved, moved, moved, moved]
+    held = SupportPointTracker(LosingTracker(lose_at=3), recover_after=0)
+    held.init(img, SOURCE)
+    outs = [held.step(f) for f in frames]
+    for out in outs[2:]:
+        np.testing.assert_allclose(out.points, SOURCE, atol=1e-6)
+        assert not out.visible.any()
+    inner = LosingTracker(lose_at=3)
+    tracker = SupportPointTracker(inner, recover_after=2)
+    tracker.init(img, SOURCE)
+    outs = [tracker.step(f) for f in frames]
+    np.testing.assert_allclose(outs[2].points, SOURCE, atol=1e-6)  # the first failure: held
+    assert not outs[2].visible.any()
+    assert tracker.reanchored_at == [4] and inner.inits == 2
+    for out in outs[3:]:
+        np.testing.assert_allclose(out.points, SOURCE + [10.0, 5.0], atol=0.5)
+        assert out.visible.all() and out.confidence[0] > 0.3
+    # a view that is not the tissue is not taken for it: the point stays held
+    noise = np.random.default_rng(1).integers(0, 256, img.shape, dtype=np.uint8)
+    tracker = SupportPointTracker(LosingTracker(lose_at=1), recover_after=1)
+    tracker.init(img, SOURCE)
+    for _ in range(3):
+        out = tracker.step(noise)
+        np.testing.assert_allclose(out.points, SOURCE, atol=1e-6)
+        assert not out.visible.any()
+    assert tracker.reanchored_at == []
+
+
 def test_a_frame_without_tissue_tracks_the_query_directly():
     inner = ScriptedTracker({1: similarity(0.0, 1.0, [1.0, 2.0])})
-    tracker = SupportPointTracker(inner)
+    tracker = scripted(inner)
     flat = np.full((200, 240, 3), 120, np.uint8)
     tracker.init(flat, SOURCE)
     np.testing.assert_array_equal(inner.inits[0], SOURCE)
@@ -166,5 +288,11 @@ def test_builds_from_a_config_and_refuses_bad_arguments():
         SupportPointTracker(PyramidalLKTracker(), model='homography')
     with pytest.raises(ValueError, match='num_support >= min_inliers >= 3'):
         SupportPointTracker(PyramidalLKTracker(), num_support=4)
+    with pytest.raises(ValueError, match='appearance_thr in'):
+        SupportPointTracker(PyramidalLKTracker(), appearance_thr=1.5)
+    with pytest.raises(ValueError, match='recover_after must be >= 0'):
+        SupportPointTracker(PyramidalLKTracker(), recover_after=-1)
+    with pytest.raises(ValueError, match='appearance_search >= 0'):
+        SupportPointTracker(PyramidalLKTracker(), appearance_search=-1)
     with pytest.raises(TypeError, match='BasePointTracker or its config'):
         SupportPointTracker(object())

@@ -23,6 +23,15 @@ moves the source with it:
    ``ransac_thr`` px) so that points dragged by blood or instruments are outliers; a fit
    with at least ``min_inliers`` inliers is used. The query points are the transform
    applied to their reference positions.
+3b. Appearance check (``appearance_thr``): the fit must also bring the tissue back. Each
+   support point's grey patch in the reference frame (``2 * appearance_radius + 1`` px
+   square) is matched by normalised cross-correlation (``cv2.matchTemplate``) with this
+   frame around the square's position under the fit, rotated and zoomed with it, within
+   ``appearance_search`` px (the tissue also deforms); a fit whose median best
+   correlation is below ``appearance_thr`` is treated as failed. The wrapped tracker can
+   agree on a wrong motion for many points at once (flushing water or smoke moving across
+   the whole view, a tracker snapping to a look-alike texture), which RANSAC alone
+   accepts; the tissue then does not look like itself at the mapped positions.
 4. When a used fit keeps fewer than ``reanchor_share`` of the support points in view (the
    camera moved on and the tissue left the frame), or, for a frame-to-frame tracker, has
    fewer than ``reanchor_inlier_share`` of them as inliers, new support points are
@@ -31,6 +40,13 @@ moves the source with it:
    blur over the whole view) never re-anchors: the transform is held until the support
    points are found again, so that a tracker that re-detects them (Track-On correlates
    every frame with the query frame's features) comes back without drift.
+5. Recovery (``recover_after``): a wrapped tracker that lost its support points during a
+   long flush or smoke may not find them again, and the held point stays behind while the
+   camera moves on. After ``recover_after`` failed fits in a row, each frame SIFT key
+   points of the reference frame's lit tissue are matched with this frame's (Lowe's ratio
+   test), and a RANSAC similarity of the matches (``RECOVER_RANSAC_PX``) with at least
+   twice ``min_inliers`` inliers that passes the appearance check re-anchors there, as in
+   step 4.
 
 Outputs: ``visible`` is True when this frame's fit succeeded and the point lies in the
 frame (the fit says where the source is, not whether blood hides it); ``confidence`` is the
@@ -78,12 +94,27 @@ class SupportPointTracker(BasePointTracker):
             share of the reference's support points as inliers: for a frame-to-frame
             tracker (Lucas-Kanade), whose lost points never come back. Defaults to 0
             (off: a tracker that re-detects its points, like Track-On, finds them again).
+        appearance_thr (float): least median normalised cross-correlation between the
+            support points' reference patches and their patches under a fit (module
+            docstring, step 3b); 0 or below turns the check off. Defaults to 0.5 (chosen
+            with ``appearance_search=3`` for the CPU Track-On tracker and the MFT chain
+            on the training and validation clips; docs/source_tracking.md).
+        appearance_radius (int): half side of the compared patches (px). Defaults to 5.
+        appearance_search (int): each patch is matched within this many px of its
+            mapped position, which forgives the tissue's own deformation and a slightly
+            imprecise fit. Defaults to 3.
+        recover_after (int): failed fits in a row before SIFT recovery is tried each
+            frame (module docstring, step 5); 0 turns it off. Defaults to 10 (3 and 10
+            gave the same results on the training and validation clips, 30 none of the
+            gain; docs/source_tracking.md).
         black_level (int): see :class:`BasePointTracker`. Defaults to 16.
 
     Attributes:
         reanchored_at (list[int]): frame indices (0 = the ``init`` frame) of this stream's
             re-anchorings.
     """
+
+    RECOVER_RANSAC_PX = 5.0  # SIFT positions are precise; the tissue deforms a little
 
     def __init__(self,
                  tracker: Union[dict, BasePointTracker],
@@ -98,6 +129,10 @@ class SupportPointTracker(BasePointTracker):
                  min_inliers: int = 6,
                  reanchor_share: float = 0.5,
                  reanchor_inlier_share: float = 0.0,
+                 appearance_thr: float = 0.5,
+                 appearance_radius: int = 5,
+                 appearance_search: int = 3,
+                 recover_after: int = 10,
                  black_level: int = 16) -> None:
         super().__init__(black_level=black_level)
         if model not in ('similarity', 'affine'):
@@ -109,6 +144,12 @@ class SupportPointTracker(BasePointTracker):
                             ('reanchor_inlier_share', reanchor_inlier_share)):
             if not 0.0 <= share <= 1.0:
                 raise ValueError(f'{name} must be in [0, 1], got {share}')
+        if not -1.0 <= appearance_thr <= 1.0 or appearance_radius < 1 or appearance_search < 0:
+            raise ValueError(f'need appearance_thr in [-1, 1], appearance_radius >= 1 and '
+                             f'appearance_search >= 0, got {appearance_thr}, '
+                             f'{appearance_radius} and {appearance_search}')
+        if recover_after < 0:
+            raise ValueError(f'recover_after must be >= 0, got {recover_after}')
         self.tracker = as_point_tracker(tracker)
         self.num_support = num_support
         self.min_distance = min_distance
@@ -121,6 +162,11 @@ class SupportPointTracker(BasePointTracker):
         self.min_inliers = min_inliers
         self.reanchor_share = reanchor_share
         self.reanchor_inlier_share = reanchor_inlier_share
+        self.appearance_thr = appearance_thr
+        self.appearance_radius = appearance_radius
+        self.appearance_search = appearance_search
+        self.recover_after = recover_after
+        self._sift = None  # made at the first anchoring that needs it
         self.reanchored_at = []
 
     # ------------------------------------------------------------------ support points
@@ -128,10 +174,7 @@ class SupportPointTracker(BasePointTracker):
         """Up to ``num_support`` tissue points ``(S, 2)`` of ``frame`` (module docstring,
         step 1), strongest corners first."""
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        allowed = (gray > self.dark_level).astype(np.uint8)
-        size = 2 * int(round(self.min_distance)) + 1
-        allowed = cv2.erode(allowed, np.ones((size, size), np.uint8))
-        allowed[red_mask_map(frame) > self.red_thr] = 0
+        allowed = self._tissue_mask(frame)
         for x, y in points:
             cv2.circle(allowed, (int(round(x)), int(round(y))), int(self.exclude_radius), 0, -1)
         corners = cv2.goodFeaturesToTrack(
@@ -141,6 +184,42 @@ class SupportPointTracker(BasePointTracker):
             return np.zeros((0, 2))
         return corners.reshape(-1, 2).astype(np.float64)
 
+    def _tissue_mask(self, frame: np.ndarray) -> np.ndarray:
+        """The lit view (grey above ``dark_level``, eroded by ``min_distance``) without red
+        pixels (Red-Mask above ``red_thr``), as a ``uint8`` mask."""
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        allowed = (gray > self.dark_level).astype(np.uint8)
+        size = 2 * int(round(self.min_distance)) + 1
+        allowed = cv2.erode(allowed, np.ones((size, size), np.uint8))
+        allowed[red_mask_map(frame) > self.red_thr] = 0
+        return allowed
+
+    def _sift_features(self, frame: np.ndarray) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """SIFT key point positions ``(K, 2)`` and descriptors of ``frame``'s tissue."""
+        keypoints, descriptors = self._sift.detectAndCompute(
+            cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), self._tissue_mask(frame))
+        return np.array([k.pt for k in keypoints]).reshape(-1, 2), descriptors
+
+    def _recover(self, frame: np.ndarray) -> Optional[Tuple[np.ndarray, float]]:
+        """The reference-to-``frame`` similarity found by SIFT matching (module docstring,
+        step 5) and the share of the matches that are its inliers; None when it is not
+        found or fails the appearance check."""
+        points, descriptors = self._sift_features(frame)
+        if descriptors is None or self._reference_sift[1] is None or len(points) < 2:
+            return None
+        pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(self._reference_sift[1], descriptors, k=2)
+        good = [m for m, n in (p for p in pairs if len(p) == 2) if m.distance < 0.8 * n.distance]
+        if len(good) < 2 * self.min_inliers:
+            return None
+        source = self._reference_sift[0][[m.queryIdx for m in good]].astype(np.float32)
+        target = points[[m.trainIdx for m in good]].astype(np.float32)
+        transform, inliers = cv2.estimateAffinePartial2D(
+            source, target, method=cv2.RANSAC, ransacReprojThreshold=self.RECOVER_RANSAC_PX)
+        if transform is None or inliers.sum() < 2 * self.min_inliers or \
+                self.appearance(frame, transform) < self.appearance_thr:
+            return None
+        return transform, float(inliers.mean())
+
     def _anchor(self, frame: np.ndarray, points: np.ndarray) -> None:
         """Make ``frame`` the reference, with the query points at ``points``."""
         support = self.pick_support(frame, points)
@@ -148,7 +227,45 @@ class SupportPointTracker(BasePointTracker):
         self._reference = points.copy()
         self._support = support
         self._transform = np.eye(2, 3)
+        self._reference_patches = self._patches(frame, np.eye(2, 3), self.appearance_radius)
+        self._failed = 0
+        if self.recover_after:
+            self._sift = self._sift or cv2.SIFT_create(500)
+            self._reference_sift = self._sift_features(frame)
         self.tracker.init(frame, points if self._direct else support)
+
+    def _patches(self, frame: np.ndarray, transform: np.ndarray, radius: int) -> np.ndarray:
+        """Grey patches ``(S, 2 * radius + 1, 2 * radius + 1)`` of ``frame``: the reference
+        frame's squares around the support points, mapped by ``transform`` (rotated and
+        zoomed with it; bilinear, the border repeated outside the frame)."""
+        side = 2 * radius + 1
+        if len(self._support) == 0:
+            return np.zeros((0, side, side), np.float32)
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        offsets = np.stack(np.meshgrid(np.arange(-radius, radius + 1),
+                                       np.arange(-radius, radius + 1)), -1)
+        grid = (self._support[:, None, None, :] + offsets).reshape(-1, 2)
+        grid = apply_affine_to_points(grid, transform).astype(np.float32)
+        grid = grid.reshape(len(self._support), side * side, 2)
+        patches = cv2.remap(gray, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+        return patches.reshape(-1, side, side)
+
+    def appearance(self, frame: np.ndarray, transform: np.ndarray) -> float:
+        """Median over the support points that ``transform`` keeps inside the frame of the
+        best normalised cross-correlation of each one's reference patch with ``frame``
+        around its mapped position, within ``appearance_search`` px (module docstring,
+        step 3b); -1 when no support point lands inside."""
+        inside = points_inside(apply_affine_to_points(self._support, transform),
+                               frame.shape[:2], self.appearance_radius)
+        if not inside.any():
+            return -1.0
+        current = self._patches(frame, transform,
+                                self.appearance_radius + self.appearance_search)
+        scores = [cv2.matchTemplate(window, template, cv2.TM_CCOEFF_NORMED).max()
+                  for window, template in zip(current[inside],
+                                              self._reference_patches[inside])]
+        return float(np.median(np.clip(np.nan_to_num(scores), -1.0, 1.0)))
 
     def _in_view(self, transform: np.ndarray, size: Tuple[int, int]) -> int:
         """How many of the reference's support points ``transform`` maps at least
@@ -156,9 +273,10 @@ class SupportPointTracker(BasePointTracker):
         support = apply_affine_to_points(self._support, transform)
         return int(np.count_nonzero(points_inside(support, size, self.min_distance)))
 
-    def _fit(self, out: TrackStep) -> Optional[np.ndarray]:
-        """This frame's transform from the reference (module docstring, step 3), None when
-        it has fewer than ``min_inliers`` inliers; sets ``self._inliers`` (0 then)."""
+    def _fit(self, frame: np.ndarray, out: TrackStep) -> Optional[np.ndarray]:
+        """This frame's transform from the reference (module docstring, steps 3 and 3b),
+        None when it has fewer than ``min_inliers`` inliers or fails the appearance check;
+        sets ``self._inliers`` (0 then)."""
         self._inliers = 0
         usable = out.visible & (out.confidence >= self.conf_thr)
         if usable.sum() < self.min_inliers:
@@ -169,6 +287,8 @@ class SupportPointTracker(BasePointTracker):
             self._support[usable].astype(np.float32), out.points[usable].astype(np.float32),
             method=cv2.RANSAC, ransacReprojThreshold=self.ransac_thr)
         if transform is None or inliers.sum() < self.min_inliers:
+            return None
+        if self.appearance_thr > 0 and self.appearance(frame, transform) < self.appearance_thr:
             return None
         self._inliers = int(inliers.sum())
         return transform
@@ -182,11 +302,21 @@ class SupportPointTracker(BasePointTracker):
         out = self.tracker.step(frame)
         if self._direct:
             return out
-        transform = self._fit(out)
+        transform = self._fit(frame, out)
         k = len(self._reference)
         if transform is None:  # hold the last transform (never re-anchor on a failure)
-            points = apply_affine_to_points(self._reference, self._transform)
-            return TrackStep(points, np.zeros(k, bool), np.zeros(k))
+            self._failed += 1
+            found = self._recover(frame) if self.recover_after and \
+                self._failed >= self.recover_after else None
+            if found is None:
+                points = apply_affine_to_points(self._reference, self._transform)
+                return TrackStep(points, np.zeros(k, bool), np.zeros(k))
+            points = apply_affine_to_points(self._reference, found[0])
+            h, w = frame.shape[:2]
+            self._anchor(frame, np.clip(points, 0, [w - 1, h - 1]))
+            self.reanchored_at.append(self.frame_index)
+            return TrackStep(points, points_inside(points, (h, w)), np.full(k, found[1]))
+        self._failed = 0
         self._transform = transform
         points = apply_affine_to_points(self._reference, transform)
         h, w = frame.shape[:2]
