@@ -205,18 +205,19 @@ class SupportPointTracker(BasePointTracker):
         step 5) and the share of the matches that are its inliers; None when it is not
         found or fails the appearance check."""
         points, descriptors = self._sift_features(frame)
-        if descriptors is None or self._reference_sift[1] is None or len(points) < 2:
+        if descriptors is None or self._reference_descriptors is None or len(points) < 2:
             return None
-        pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(self._reference_sift[1], descriptors, k=2)
+        pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(self._reference_descriptors, descriptors,
+                                                    k=2)
         good = [m for m, n in (p for p in pairs if len(p) == 2) if m.distance < 0.8 * n.distance]
         if len(good) < 2 * self.min_inliers:
             return None
-        source = self._reference_sift[0][[m.queryIdx for m in good]].astype(np.float32)
+        source = self._reference_keypoints[[m.queryIdx for m in good]].astype(np.float32)
         target = points[[m.trainIdx for m in good]].astype(np.float32)
         transform, inliers = cv2.estimateAffinePartial2D(
             source, target, method=cv2.RANSAC, ransacReprojThreshold=self.RECOVER_RANSAC_PX)
         if transform is None or inliers.sum() < 2 * self.min_inliers or \
-                self.appearance(frame, transform) < self.appearance_thr:
+                not self._shows_tissue(frame, transform):
             return None
         return transform, float(inliers.mean())
 
@@ -231,7 +232,8 @@ class SupportPointTracker(BasePointTracker):
         self._failed = 0
         if self.recover_after:
             self._sift = self._sift or cv2.SIFT_create(500)
-            self._reference_sift = self._sift_features(frame)
+            self._reference_keypoints, self._reference_descriptors = \
+                self._sift_features(frame)
         self.tracker.init(frame, points if self._direct else support)
 
     def _patches(self, frame: np.ndarray, transform: np.ndarray, radius: int) -> np.ndarray:
@@ -267,6 +269,12 @@ class SupportPointTracker(BasePointTracker):
                                               self._reference_patches[inside])]
         return float(np.median(np.clip(np.nan_to_num(scores), -1.0, 1.0)))
 
+    def _shows_tissue(self, frame: np.ndarray, transform: np.ndarray) -> bool:
+        """The appearance check of a fit or a recovery (module docstring, step 3b); always
+        passed when ``appearance_thr`` is 0 or below (the check off)."""
+        return self.appearance_thr <= 0 or \
+            self.appearance(frame, transform) >= self.appearance_thr
+
     def _in_view(self, transform: np.ndarray, size: Tuple[int, int]) -> int:
         """How many of the reference's support points ``transform`` maps at least
         ``min_distance`` px inside a frame of ``size`` ``(H, W)``."""
@@ -288,7 +296,7 @@ class SupportPointTracker(BasePointTracker):
             method=cv2.RANSAC, ransacReprojThreshold=self.ransac_thr)
         if transform is None or inliers.sum() < self.min_inliers:
             return None
-        if self.appearance_thr > 0 and self.appearance(frame, transform) < self.appearance_thr:
+        if not self._shows_tissue(frame, transform):
             return None
         self._inliers = int(inliers.sum())
         return transform
