@@ -1,11 +1,17 @@
 # Full fine-tuning (every weight trains) of the tiny-ViT source module trained on the v2
 # training split, on the 12x training clips (generate them first, see ..._12x-train-clips_...),
 # ~200 steps: the comparison the LoRA config (which inherits this data and schedule) needs
-# (paper Table 9: full fine-tuning vs LoRA). Train the starting checkpoint first (see the
-# LoRA config).
+# (paper Table 9: full fine-tuning vs LoRA). Train the starting checkpoint first, with the
+# inputs of its time:
+#   python tools/train.py configs/detect/bleedorigin-source_vit-tiny_synthetic-esd-small.py \
+#       --work-dir work_dirs/source_vit-tiny \
+#       --cfg-options model.align_evidence=False model.prior_sigma=2.0
 _base_ = ['./bleedorigin-source_vit-tiny_synthetic-esd-small.py']
 
 load_from = 'work_dirs/source_vit-tiny/epoch_40.pth'
+# these fine-tuning runs (docs/source_localization.md, "LoRA fine-tuning") start from the tiny
+# ViT trained before the evidence frame was aligned and the prior sharpened, and keep both
+model = dict(align_evidence=False, prior_sigma=2.0)
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,

@@ -2,9 +2,7 @@
 # training split, on the 12x training clips with the full fine-tuning config's data and
 # schedule (see ..._12x-train-clips_...; generate the clips first): r = 8 adapters on the
 # ViT's attention and MLP layers, everything else frozen, ~200 steps. Train the starting
-# checkpoint first:
-#   python tools/train.py configs/detect/bleedorigin-source_vit-tiny_synthetic-esd-small.py \
-#       --work-dir work_dirs/source_vit-tiny
+# checkpoint first (the full fine-tuning config says how).
 # Merge the adapters for deployment (the result loads into the tiny-ViT config):
 #   python tools/model_converters/merge_lora.py CONFIG work_dirs/<this>/epoch_4.pth merged.pth
 _base_ = ['./bleedorigin-source_vit-tiny_full-ft_12x-train-clips_synthetic-esd-small.py']

@@ -25,7 +25,7 @@ def load(name):
 
 def test_every_ablation_of_the_issue_has_a_config():
     for part in ('no-red-mask', 'no-pseudo', 'no-huber', 'single-scale', 'no-lookahead',
-                 'vit-tiny'):
+                 'vit-tiny', 'no-alignment'):
         assert any(part in name for name in CPU_CONFIGS), part
 
 
@@ -56,7 +56,10 @@ def test_ablations_change_only_their_part():
         'no-lookahead': lambda m: (m.lookahead == 0, m.encoder.in_channels == 3),
         'keys-only': lambda m: (m.attention.fuse_key is False, not m.prior_skip),
         'no-prior-skip': lambda m: (not m.prior_skip, m.use_red_mask),
+        'no-alignment': lambda m: (m.align_evidence is False, m.lookahead == full.lookahead,
+                                   m.prior_skip),
     }
+    assert full.align_evidence is True
     for part, check in expected.items():
         name = FULL.replace('_synthetic', f'_{part}_synthetic')
         model = load(name).model

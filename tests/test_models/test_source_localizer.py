@@ -2,13 +2,14 @@
 """BleedOrigin's source module (paper §4.1.2-4.1.3): Red-Mask feature, Eq. 3 attention, Eq. 5
 loss, the localizer's predictions in original pixels, its top-k peaks, its bad-input errors,
 and that it learns a synthetic "where did the red appear" task far better than the centre."""
+import cv2
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from mmbleed.models import (BleedSourceLocalizer, MultiScaleAttention, RedMaskFeature,
-                            RedMaskLocalizer, SourceLoss, soft_argmax_2d)
+from mmbleed.models import (BleedSourceLocalizer, EvidenceAlignment, MultiScaleAttention,
+                            RedMaskFeature, RedMaskLocalizer, SourceLoss, soft_argmax_2d)
 from mmbleed.models.fusion.multiscale_attention import window_partition, window_reverse
 from mmbleed.structures import BleedDataSample
 
@@ -325,3 +326,84 @@ def test_red_mask_rule_with_lookahead_reads_the_red_that_appeared():
     assert np.abs(pred - sources).max() <= 1.5
     with pytest.raises(ValueError, match='set lookahead on SourceDataset'):
         rule(frames[:, :3], [_sample()], mode='predict')
+
+
+def _red_appears_while_the_camera_moves(rng, n, shift=(5, 3)):
+    """Like :func:`_red_appears` on tissue with bright red vessels, but the camera moves by
+    ``shift`` input px between the frame and the evidence frame: the vessels' moved edges look
+    like red that appeared, redder than the blob. The sources are in the frame's pixels."""
+    w, h = INPUT
+    m = 12
+    frames, sources = [], []
+    for _ in range(n):
+        canvas = rng.integers(90, 170, size=((h + 2 * m) // 4, (w + 2 * m) // 4, 3))
+        canvas = cv2.resize(canvas.astype(np.float32), (w + 2 * m, h + 2 * m))
+        canvas[..., 2] += 30  # pinkish tissue (BGR)
+        for _ in range(4):  # vessels: pure red
+            p0, p1 = rng.integers(0, (w + 2 * m, h + 2 * m), size=(2, 2))
+            cv2.line(canvas, tuple(map(int, p0)), tuple(map(int, p1)), (0, 0, 255), 3)
+        frame = canvas[m:m + h, m:m + w]
+        later = canvas[m + shift[1]:m + shift[1] + h, m + shift[0]:m + shift[0] + w].copy()
+        x, y = rng.uniform(12, w - 13), rng.uniform(12, h - 13)  # the source in the frame
+        yy, xx = np.mgrid[:h, :w]
+        blob = np.exp(-((xx - x + shift[0])**2 + (yy - y + shift[1])**2) / (2 * 3.0**2))
+        later[..., :2] *= 1 - 0.8 * blob[..., None]
+        later[..., 2] = later[..., 2] * (1 - blob) + 200 * blob
+        frames.append(np.concatenate([frame, later], 2).transpose(2, 0, 1))
+        sources.append((x, y))
+    frames = np.stack(frames).clip(0, 255).astype(np.uint8)
+    return torch.from_numpy(frames), np.array(sources, np.float32)
+
+
+def test_evidence_alignment_undoes_the_camera_motion():
+    frames, _ = _red_appears_while_the_camera_moves(np.random.default_rng(4), 3)
+    aligned = EvidenceAlignment()(frames)
+    assert aligned.shape == frames.shape and aligned.dtype == torch.float32
+    torch.testing.assert_close(aligned[:, :3], frames[:, :3].float())  # the frame untouched
+    inner = (slice(None), slice(None), slice(8, -8), slice(8, -8))
+    before = (frames[:, 3:].float() - frames[:, :3].float()).abs()[inner].mean()
+    after = (aligned[:, 3:] - aligned[:, :3]).abs()[inner].mean()
+    assert after < 0.35 * before, (float(before), float(after))
+    # a frame aligned to itself stays as it was
+    still = torch.cat([frames[:, :3], frames[:, :3]], 1)
+    torch.testing.assert_close(EvidenceAlignment()(still), still.float(), atol=1.0, rtol=0)
+    with pytest.raises(ValueError, match=r'\(B, 6, H, W\)'):
+        EvidenceAlignment()(frames[:, :3])
+
+
+def test_red_mask_rule_with_alignment_ignores_the_camera_motion():
+    """Without alignment the moved red vessels win; aligned, the blob that appeared does."""
+    frames, sources = _red_appears_while_the_camera_moves(np.random.default_rng(5), 6)
+
+    def errors(rule):
+        samples = [_sample(dict(scale_factor=(1.0, 1.0)), later=frames[i, 3:][None])
+                   for i in range(len(frames))]
+        rule(frames[:, :3], samples, mode='predict')
+        return np.linalg.norm(np.stack([s.pred_point for s in samples]) - sources, axis=1)
+
+    aligned = errors(RedMaskLocalizer(lookahead=1, smooth_sigma=1.0, align_evidence=True))
+    plain = errors(RedMaskLocalizer(lookahead=1, smooth_sigma=1.0))
+    assert aligned.max() <= 2.0, aligned
+    assert (plain > 5).mean() >= 0.5, plain
+    with pytest.raises(ValueError, match='needs lookahead > 0'):
+        RedMaskLocalizer(align_evidence=True)
+    with pytest.raises(ValueError, match='needs lookahead > 0'):
+        tiny_localizer(lookahead=0, align_evidence=True)
+
+
+def test_localizer_reads_the_aligned_evidence_frame():
+    """An untrained localizer with prior_skip starts from the aligned rule: its peak is at the
+    source although the camera moved."""
+    torch.manual_seed(0)
+    frames, sources = _red_appears_while_the_camera_moves(np.random.default_rng(6), 4)
+    model = tiny_localizer(lookahead=1, prior_skip=True, align_evidence=True).eval()
+    samples = [_sample(dict(scale_factor=(1.0, 1.0)), later=frames[i, 3:][None])
+               for i in range(4)]
+    with torch.no_grad():
+        model(frames[:, :3], samples, mode='predict')
+    pred = np.stack([s.pred_point for s in samples])
+    assert np.linalg.norm(pred - sources, axis=1).max() <= 2.0
+    # locate() aligns the same way
+    frame = frames[0, :3].numpy().transpose(1, 2, 0).copy()
+    evidence = frames[0, 3:].numpy().transpose(1, 2, 0).copy()
+    np.testing.assert_allclose(model.locate(frame, evidence).point, pred[0], atol=1e-4)

@@ -8,7 +8,9 @@ checkpoint.
 With ``lookahead`` = Δ > 0 it reads the red that *appeared* between the frame and the frame Δ
 later (``max(0, red(t + Δ) - red(t))``, the third channel of
 :class:`~mmbleed.models.fusion.RedMaskFeature`): the hand-crafted rule that sees the same frames
-as a look-ahead :class:`~mmbleed.models.detectors.BleedSourceLocalizer`.
+as a look-ahead :class:`~mmbleed.models.detectors.BleedSourceLocalizer`; with ``align_evidence``
+the evidence frame is first warped onto the frame by optical flow
+(:class:`~mmbleed.models.fusion.EvidenceAlignment`), as that model's does.
 """
 from typing import Dict, List, Optional, Union
 
@@ -19,6 +21,7 @@ from mmengine.model import BaseModel
 from mmbleed.registry import MODELS
 from mmbleed.structures import BleedDataSample
 from mmbleed.utils.red_mask import red_mask_map
+from ..fusion.evidence_alignment import EvidenceAlignment
 from ..fusion.red_mask_feature import RedMaskFeature
 from .point_conversion import input_to_original
 from .source_localizer import stack_evidence_frames
@@ -35,6 +38,9 @@ class RedMaskLocalizer(BaseModel):
             before the argmax (0 disables). Defaults to 2.0.
         lookahead (int): Δ; 0 reads the frame's red, Δ > 0 the red that appeared by frame
             ``t + Δ`` (the dataset's ``lookahead`` must be at least Δ). Defaults to 0.
+        align_evidence (bool): warp the evidence frame onto the frame by dense optical flow
+            before the difference (needs ``lookahead > 0``). Defaults to False.
+        align_preset (str): the DIS preset of that flow. Defaults to ``'medium'``.
         data_preprocessor (dict, optional): defaults to MMEngine's
             ``ImgDataPreprocessor`` without normalisation (values stay in [0, 255]).
     """
@@ -43,6 +49,8 @@ class RedMaskLocalizer(BaseModel):
                  channel_order: str = 'bgr',
                  smooth_sigma: float = 2.0,
                  lookahead: int = 0,
+                 align_evidence: bool = False,
+                 align_preset: str = 'medium',
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
@@ -54,6 +62,11 @@ class RedMaskLocalizer(BaseModel):
         if lookahead < 0:
             raise ValueError(f'lookahead must be >= 0 frames, got {lookahead}')
         self.lookahead = int(lookahead)
+        if align_evidence and not lookahead:
+            raise ValueError('align_evidence aligns the evidence frame of the look-ahead: it '
+                             'needs lookahead > 0')
+        self.evidence_alignment = EvidenceAlignment(
+            align_preset, channel_order) if align_evidence else None
 
     def _smooth(self, maps: torch.Tensor) -> torch.Tensor:
         if self.smooth_sigma <= 0:
@@ -77,6 +90,8 @@ class RedMaskLocalizer(BaseModel):
         before ``t + Δ``."""
         feature = RedMaskFeature(num_frames=2, channel_order=self.channel_order)
         pairs = stack_evidence_frames(inputs, data_samples, self.lookahead)
+        if self.evidence_alignment is not None:
+            pairs = self.evidence_alignment(pairs)
         return feature(pairs)[:, 2]
 
     def forward(self,

@@ -18,7 +18,9 @@ the source is localized when the onset detector raises its alert, which comes af
 (median delay 32 frames), so the frames up to then are there to use. With ``lookahead`` = Δ > 0
 the localizer sees the frame ``t`` and the *evidence frame* ``t + Δ``, stacked on the channels
 of the encoder's input and given to the Red-Mask feature (red of both frames and the red that
-appeared), and answers in frame ``t``'s pixels. ``lookahead=0`` is the paper's single-frame
+appeared), and answers in frame ``t``'s pixels. With ``align_evidence`` the evidence frame is
+first warped onto frame ``t`` by optical flow (:class:`~mmbleed.models.fusion.EvidenceAlignment`),
+so that the camera's and the tissue's motion in between do not count as red that appeared. ``lookahead=0`` is the paper's single-frame
 module. The pseudo-labelled frame ``t + n`` is paired with ``t + n + Δ`` the same way.
 
 Inputs: ``inputs`` ``(B, 3, H, W)``, frame ``t`` in ``[0, 255]`` (BGR, resized to the model
@@ -40,6 +42,7 @@ from torchvision.transforms.v2.functional import gaussian_blur
 
 from mmbleed.registry import MODELS, TASK_UTILS
 from mmbleed.structures import BleedDataSample
+from ..fusion.evidence_alignment import EvidenceAlignment
 from ..fusion.red_mask_feature import RedMaskFeature
 from .point_conversion import input_to_original
 
@@ -134,6 +137,12 @@ class BleedSourceLocalizer(BaseModel):
             not generalise (``docs/source_localization.md``). Needs ``use_red_mask``.
             Defaults to False.
         prior_sigma (float): sigma in input pixels of that smoothing. Defaults to 2.0.
+        align_evidence (bool): warp the evidence frame onto the frame by dense optical flow
+            (:class:`~mmbleed.models.fusion.EvidenceAlignment`) before anything reads it, so
+            that tissue that moved between the two frames does not count as red that
+            appeared. Needs ``lookahead > 0``. Defaults to False (the first look-ahead
+            configs' behaviour); the CPU config turns it on.
+        align_preset (str): the DIS preset of that flow. Defaults to ``'medium'``.
         data_preprocessor (dict, optional): defaults to MMEngine's ``ImgDataPreprocessor``
             without normalisation (values stay in ``[0, 255]``).
     """
@@ -156,6 +165,8 @@ class BleedSourceLocalizer(BaseModel):
                  peak_radius: int = 8,
                  prior_skip: bool = False,
                  prior_sigma: float = 2.0,
+                 align_evidence: bool = False,
+                 align_preset: str = 'medium',
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         if data_preprocessor is None:
@@ -163,6 +174,9 @@ class BleedSourceLocalizer(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if lookahead < 0:
             raise ValueError(f'lookahead must be >= 0 frames, got {lookahead}')
+        if align_evidence and not lookahead:
+            raise ValueError('align_evidence aligns the evidence frame of the look-ahead: it '
+                             'needs lookahead > 0')
         if topk < 1:
             raise ValueError(f'topk must be >= 1, got {topk}')
         self.lookahead = int(lookahead)
@@ -184,6 +198,7 @@ class BleedSourceLocalizer(BaseModel):
                 f'the source heat map is at input resolution: the codec needs heatmap_size == '
                 f'input_size, got {self.codec.heatmap_size} and {self.codec.input_size}')
         self.red_mask = RedMaskFeature(num_frames=self.num_frames)
+        self.evidence_alignment = EvidenceAlignment(align_preset) if align_evidence else None
         self.encoder = MODELS.build(encoder)
         self.heatmap_module = MODELS.build(heatmap_module)
         self.attention = MODELS.build(attention)
@@ -215,6 +230,8 @@ class BleedSourceLocalizer(BaseModel):
         """``(N, 3P, H, W)`` raw frames (P = 1, or 2 with the evidence frame) → ``(N, H, W)``
         heat maps at input resolution."""
         frames = frames.float()
+        if self.evidence_alignment is not None:
+            frames = self.evidence_alignment(frames)
         size = frames.shape[-2:]
         feats = self.encoder(self._normalise(frames))
         value = feats[self.encoder_index] if isinstance(feats, (list, tuple)) else feats
