@@ -19,9 +19,11 @@ the source is localized when the onset detector raises its alert, which comes af
 the localizer sees the frame ``t`` and the *evidence frame* ``t + Δ``, stacked on the channels
 of the encoder's input and given to the Red-Mask feature (red of both frames and the red that
 appeared), and answers in frame ``t``'s pixels. With ``align_evidence`` the evidence frame is
-first warped onto frame ``t`` by optical flow (:class:`~mmbleed.models.fusion.EvidenceAlignment`),
-so that the camera's and the tissue's motion in between do not count as red that appeared. ``lookahead=0`` is the paper's single-frame
-module. The pseudo-labelled frame ``t + n`` is paired with ``t + n + Δ`` the same way.
+first warped onto frame ``t`` by optical flow
+(:class:`~mmbleed.models.fusion.EvidenceAlignment`), so that the camera's and the tissue's
+motion in between do not count as red that appeared. ``lookahead=0`` is the paper's
+single-frame module. The pseudo-labelled frame ``t + n`` is paired with ``t + n + Δ`` the same
+way.
 
 Inputs: ``inputs`` ``(B, 3, H, W)``, frame ``t`` in ``[0, 255]`` (BGR, resized to the model
 input by the pipeline; normalisation happens here because the Red-Mask needs raw intensities);
