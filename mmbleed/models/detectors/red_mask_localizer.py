@@ -21,7 +21,7 @@ from mmengine.model import BaseModel
 from mmbleed.registry import MODELS
 from mmbleed.structures import BleedDataSample
 from mmbleed.utils.red_mask import red_mask_map
-from ..fusion.evidence_alignment import EvidenceAlignment
+from ..fusion.evidence_alignment import build_evidence_alignment
 from ..fusion.red_mask_feature import RedMaskFeature
 from .point_conversion import input_to_original
 from .source_localizer import stack_evidence_frames
@@ -62,11 +62,8 @@ class RedMaskLocalizer(BaseModel):
         if lookahead < 0:
             raise ValueError(f'lookahead must be >= 0 frames, got {lookahead}')
         self.lookahead = int(lookahead)
-        if align_evidence and not lookahead:
-            raise ValueError('align_evidence aligns the evidence frame of the look-ahead: it '
-                             'needs lookahead > 0')
-        self.evidence_alignment = EvidenceAlignment(
-            align_preset, channel_order) if align_evidence else None
+        self.evidence_alignment = build_evidence_alignment(
+            align_evidence, self.lookahead, align_preset, channel_order)
 
     def _smooth(self, maps: torch.Tensor) -> torch.Tensor:
         if self.smooth_sigma <= 0:

@@ -44,7 +44,7 @@ from torchvision.transforms.v2.functional import gaussian_blur
 
 from mmbleed.registry import MODELS, TASK_UTILS
 from mmbleed.structures import BleedDataSample
-from ..fusion.evidence_alignment import EvidenceAlignment
+from ..fusion.evidence_alignment import build_evidence_alignment
 from ..fusion.red_mask_feature import RedMaskFeature
 from .point_conversion import input_to_original
 
@@ -176,9 +176,6 @@ class BleedSourceLocalizer(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if lookahead < 0:
             raise ValueError(f'lookahead must be >= 0 frames, got {lookahead}')
-        if align_evidence and not lookahead:
-            raise ValueError('align_evidence aligns the evidence frame of the look-ahead: it '
-                             'needs lookahead > 0')
         if topk < 1:
             raise ValueError(f'topk must be >= 1, got {topk}')
         self.lookahead = int(lookahead)
@@ -200,7 +197,8 @@ class BleedSourceLocalizer(BaseModel):
                 f'the source heat map is at input resolution: the codec needs heatmap_size == '
                 f'input_size, got {self.codec.heatmap_size} and {self.codec.input_size}')
         self.red_mask = RedMaskFeature(num_frames=self.num_frames)
-        self.evidence_alignment = EvidenceAlignment(align_preset) if align_evidence else None
+        self.evidence_alignment = build_evidence_alignment(align_evidence, self.lookahead,
+                                                           align_preset)
         self.encoder = MODELS.build(encoder)
         self.heatmap_module = MODELS.build(heatmap_module)
         self.attention = MODELS.build(attention)

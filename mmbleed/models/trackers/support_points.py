@@ -236,6 +236,13 @@ class SupportPointTracker(BasePointTracker):
                 self._sift_features(frame)
         self.tracker.init(frame, points if self._direct else support)
 
+    def _reanchor(self, frame: np.ndarray, points: np.ndarray) -> None:
+        """Anchor again on ``frame`` with the query points at ``points`` (clipped into the
+        frame) and record it in ``reanchored_at``."""
+        h, w = frame.shape[:2]
+        self._anchor(frame, np.clip(points, 0, [w - 1, h - 1]))
+        self.reanchored_at.append(self.frame_index)
+
     def _patches(self, frame: np.ndarray, transform: np.ndarray, radius: int) -> np.ndarray:
         """Grey patches ``(S, 2 * radius + 1, 2 * radius + 1)`` of ``frame``: the reference
         frame's squares around the support points, mapped by ``transform`` (rotated and
@@ -320,10 +327,9 @@ class SupportPointTracker(BasePointTracker):
                 points = apply_affine_to_points(self._reference, self._transform)
                 return TrackStep(points, np.zeros(k, bool), np.zeros(k))
             points = apply_affine_to_points(self._reference, found[0])
-            h, w = frame.shape[:2]
-            self._anchor(frame, np.clip(points, 0, [w - 1, h - 1]))
-            self.reanchored_at.append(self.frame_index)
-            return TrackStep(points, points_inside(points, (h, w)), np.full(k, found[1]))
+            self._reanchor(frame, points)
+            return TrackStep(points, points_inside(points, frame.shape[:2]),
+                             np.full(k, found[1]))
         self._failed = 0
         self._transform = transform
         points = apply_affine_to_points(self._reference, transform)
@@ -333,6 +339,5 @@ class SupportPointTracker(BasePointTracker):
         confidence = np.full(k, self._inliers / num)
         if self._in_view(transform, (h, w)) < self.reanchor_share * num \
                 or self._inliers < self.reanchor_inlier_share * num:
-            self._anchor(frame, np.clip(points, 0, [w - 1, h - 1]))
-            self.reanchored_at.append(self.frame_index)
+            self._reanchor(frame, points)
         return TrackStep(points, visible, confidence)
