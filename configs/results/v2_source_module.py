@@ -24,10 +24,6 @@ rows = [
     dict(name=name.strip(), kind='test', stage='source', config=_detect.format(part),
          checkpoint=f'work_dirs/source_aligned/{part}/epoch_40.pth') for name, part in _variants
 ] + [
-    dict(name='12x the training clips (400 more, two other seeds; 236 steps)',
-         kind='test', stage='source', config=_detect.format('resnet18-tiny_12x-train-clips'),
-         checkpoint='work_dirs/source_aligned/resnet18-tiny_12x-train-clips/epoch_4.pth'),
-] + [
     dict(name='Heat-map regressor (slim ResNet-18, 12 epochs, onset frame)', kind='test',
          stage='source',
          config='configs/source/heatmap-regressor_resnet18-tiny_synthetic-esd-small.py',

@@ -59,7 +59,7 @@ def test_ablations_change_only_their_part():
         'no-alignment': lambda m: (m.align_evidence is False, m.lookahead == full.lookahead,
                                    m.prior_skip),
     }
-    assert full.align_evidence is True
+    assert full.align_evidence is True and full.align_finest_scale == 0
     for part, check in expected.items():
         name = FULL.replace('_synthetic', f'_{part}_synthetic')
         model = load(name).model

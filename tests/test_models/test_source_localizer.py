@@ -371,6 +371,31 @@ def test_evidence_alignment_undoes_the_camera_motion():
         EvidenceAlignment()(frames[:, :3])
 
 
+def test_evidence_alignment_at_the_finest_scale_follows_local_motion():
+    """Tissue layers sliding past each other (a shift that changes sign every 12 px): DIS's
+    default stops at half the frame's resolution and leaves most of it; refined down to the
+    frame's own resolution (the CPU config's ``align_finest_scale=0``) it aligns them."""
+    rng = np.random.default_rng(0)
+    w, h = 160, 136  # the CPU config's input
+    texture = rng.integers(60, 200, size=(h // 3, w // 3, 3)).astype(np.float32)
+    frame = cv2.resize(texture, (w, h), interpolation=cv2.INTER_CUBIC)
+    yy, xx = np.mgrid[:h, :w].astype(np.float32)
+    dx = 3.0 * np.sin(2 * np.pi * yy / 24)
+    later = cv2.remap(frame, xx - dx, yy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    pair = np.concatenate([frame, later], 2).clip(0, 255).astype(np.uint8).transpose(2, 0, 1)
+    pair = torch.from_numpy(pair)[None]
+    inner = (slice(None), slice(None), slice(8, -8), slice(8, -8))
+
+    def residual(aligned):
+        return float((aligned[:, 3:].float() - aligned[:, :3].float()).abs()[inner].mean())
+
+    fine = residual(EvidenceAlignment(finest_scale=0)(pair))
+    default = residual(EvidenceAlignment()(pair))
+    assert fine < 0.35 * residual(pair) and fine < 0.5 * default, (residual(pair), default, fine)
+    with pytest.raises(ValueError, match='dis_finest_scale must be >= 0'):
+        EvidenceAlignment(finest_scale=-1)
+
+
 def test_red_mask_rule_with_alignment_ignores_the_camera_motion():
     """Without alignment the moved red vessels win; aligned, the blob that appeared does."""
     frames, sources = _red_appears_while_the_camera_moves(np.random.default_rng(5), 6)

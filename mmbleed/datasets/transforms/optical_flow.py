@@ -45,7 +45,8 @@ class _FlowEstimator:
     def __init__(self,
                  method: str = 'dis',
                  dis_preset: str = 'medium',
-                 farneback_cfg: Optional[dict] = None) -> None:
+                 farneback_cfg: Optional[dict] = None,
+                 dis_finest_scale: Optional[int] = None) -> None:
         if method not in ('dis', 'farneback'):
             raise ValueError(f"method must be 'dis' or 'farneback', got {method!r}")
         if dis_preset not in _DIS_PRESETS:
@@ -53,6 +54,11 @@ class _FlowEstimator:
         self.method = method
         self.dis_preset = dis_preset
         self.farneback_cfg = dict(_FARNEBACK_DEFAULTS, **(farneback_cfg or {}))
+        if dis_finest_scale is not None and dis_finest_scale < 0:
+            raise ValueError(f'dis_finest_scale must be >= 0, got {dis_finest_scale}')
+        # the pyramid level DIS stops at (0 = full resolution); None = the preset's own
+        # (1 for 'medium', 2 for 'fast' and 'ultrafast')
+        self.dis_finest_scale = dis_finest_scale
         self._dis = None  # created lazily: OpenCV objects do not pickle to workers
 
     def __call__(self, prev: np.ndarray, nxt: np.ndarray) -> np.ndarray:
@@ -60,6 +66,8 @@ class _FlowEstimator:
         if self.method == 'dis':
             if self._dis is None:
                 self._dis = cv2.DISOpticalFlow_create(_DIS_PRESETS[self.dis_preset])
+                if self.dis_finest_scale is not None:
+                    self._dis.setFinestScale(self.dis_finest_scale)
             flow = self._dis.calc(prev, nxt, None)
         else:
             flow = cv2.calcOpticalFlowFarneback(prev, nxt, None, **self.farneback_cfg)

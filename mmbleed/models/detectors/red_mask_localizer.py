@@ -41,6 +41,8 @@ class RedMaskLocalizer(BaseModel):
         align_evidence (bool): warp the evidence frame onto the frame by dense optical flow
             before the difference (needs ``lookahead > 0``). Defaults to False.
         align_preset (str): the DIS preset of that flow. Defaults to ``'medium'``.
+        align_finest_scale (int, optional): the pyramid level where that flow stops (0 = the
+            input's own resolution); None keeps the preset's. Defaults to None.
         data_preprocessor (dict, optional): defaults to MMEngine's
             ``ImgDataPreprocessor`` without normalisation (values stay in [0, 255]).
     """
@@ -51,6 +53,7 @@ class RedMaskLocalizer(BaseModel):
                  lookahead: int = 0,
                  align_evidence: bool = False,
                  align_preset: str = 'medium',
+                 align_finest_scale: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
@@ -63,7 +66,7 @@ class RedMaskLocalizer(BaseModel):
             raise ValueError(f'lookahead must be >= 0 frames, got {lookahead}')
         self.lookahead = int(lookahead)
         self.evidence_alignment = build_evidence_alignment(
-            align_evidence, self.lookahead, align_preset, channel_order)
+            align_evidence, self.lookahead, align_preset, channel_order, align_finest_scale)
 
     def _smooth(self, maps: torch.Tensor) -> torch.Tensor:
         if self.smooth_sigma <= 0:

@@ -145,6 +145,8 @@ class BleedSourceLocalizer(BaseModel):
             appeared. Needs ``lookahead > 0``. Defaults to False (the first look-ahead
             configs' behaviour); the CPU config turns it on.
         align_preset (str): the DIS preset of that flow. Defaults to ``'medium'``.
+        align_finest_scale (int, optional): the pyramid level where that flow stops (0 = the
+            input's own resolution); None keeps the preset's. Defaults to None.
         data_preprocessor (dict, optional): defaults to MMEngine's ``ImgDataPreprocessor``
             without normalisation (values stay in ``[0, 255]``).
     """
@@ -169,6 +171,7 @@ class BleedSourceLocalizer(BaseModel):
                  prior_sigma: float = 2.0,
                  align_evidence: bool = False,
                  align_preset: str = 'medium',
+                 align_finest_scale: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         if data_preprocessor is None:
@@ -197,8 +200,8 @@ class BleedSourceLocalizer(BaseModel):
                 f'the source heat map is at input resolution: the codec needs heatmap_size == '
                 f'input_size, got {self.codec.heatmap_size} and {self.codec.input_size}')
         self.red_mask = RedMaskFeature(num_frames=self.num_frames)
-        self.evidence_alignment = build_evidence_alignment(align_evidence, self.lookahead,
-                                                           align_preset)
+        self.evidence_alignment = build_evidence_alignment(
+            align_evidence, self.lookahead, align_preset, finest_scale=align_finest_scale)
         self.encoder = MODELS.build(encoder)
         self.heatmap_module = MODELS.build(heatmap_module)
         self.attention = MODELS.build(attention)
