@@ -40,10 +40,11 @@ def test_window_onset_by_hand():
     assert window_onset(3, -0.2, 20, 20) == 3
 
 
-@pytest.mark.parametrize('num_frames', [57, 12])  # longer and shorter than N = 20
-def test_streaming_equals_offline(num_frames):
+@pytest.mark.parametrize('num_frames,aligned', [(57, False), (12, False), (57, True)])
+def test_streaming_equals_offline(num_frames, aligned):
+    # longer and shorter than N = 20; with MDG's references aligned by optical flow too
     frames = toy_clip(num_frames, onset=min(30, num_frames // 2), seed=1)
-    model = build()
+    model = build(reference_alignment=dict(dis_preset='ultrafast') if aligned else None)
     # random weights give confidences near 0.5: a threshold between them makes some
     # windows confident, so the alert and the onset are exercised
     first = offline(model, frames)
@@ -184,3 +185,23 @@ def test_learns_toy_onsets_better_than_a_constant():
     assert learned['Acc@2'] >= 0.75 and learned['Acc@2'] > constant['Acc@2'] + 0.4, (
         preds, list(onsets))
     assert learned['num_missed'] == 0 and learned['MAE'] < 2
+
+
+def test_aligned_references_undo_the_camera_jitter():
+    """MDG's references warped onto the frame (ReferenceAlignment): the tissue that the
+    camera moved no longer differs, the pool of blood that appeared still does."""
+    from mmbleed.models.memory import FrameDomains, ReferenceAlignment
+    frames = toy_clip(40, onset=30, seed=6)
+    domains = FrameDomains(dis_preset='medium').sequence(frames)
+    align = ReferenceAlignment(finest_scale=0)
+    key, before, after = domains[5], domains[20], domains[39]
+    shift = [np.abs(d['rgb'] - key['rgb']).mean() for d in (before, after)]
+    aligned = [align(d, d['gray'], key, key['gray']) for d in (before, after)]
+    residual = [np.abs(d['rgb'] - a['rgb']).mean() for d, a in zip((before, after), aligned)]
+    assert residual[0] < 0.5 * shift[0], (shift, residual)  # no blood: the motion is undone
+    pool = np.abs(after['rgb'] - aligned[1]['rgb']).max(0) > 0.5
+    assert pool.sum() > 20 and residual[1] > 2 * residual[0]  # the blood stays
+    for d in ('flow', 'gray'):  # the flow domain is motion itself: left as it was
+        assert aligned[1][d] is key[d]
+    with pytest.raises(ValueError, match='must be one stream'):
+        align(after, after['gray'][:-1], key, key['gray'])

@@ -79,6 +79,30 @@ class _FlowEstimator:
         return state
 
 
+def warp_by_flow(image: np.ndarray, flow: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Backward warp: ``out[y, x] = image[y + dy, x + dx]`` with ``flow[y, x] = (dx, dy)``
+    the flow from the frame ``out`` is aligned to into ``image`` (bilinear, float32).
+
+    Where the flow leaves ``image`` there is nothing to compare with, and ``fallback`` (the
+    frame's own pixel, same shape as ``image``) is kept.
+
+    Args:
+        image: ``(H, W)`` or ``(H, W, C)``, the frame to warp.
+        flow: ``(H, W, 2)``.
+        fallback: same shape as ``image``.
+    """
+    h, w = flow.shape[:2]
+    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    map_x, map_y = grid_x + flow[..., 0], grid_y + flow[..., 1]
+    warped = cv2.remap(np.ascontiguousarray(image, dtype=np.float32), map_x, map_y,
+                       cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    if warped.ndim < image.ndim:  # cv2 drops a trailing channel axis of size 1
+        warped = warped[..., None]
+    outside = (map_x < 0) | (map_x > w - 1) | (map_y < 0) | (map_y > h - 1)
+    warped[outside] = fallback[outside]
+    return warped
+
+
 def sample_flow(flow: np.ndarray, point: np.ndarray) -> np.ndarray:
     """Bilinear sample of ``flow`` ``(H, W, 2)`` at ``point`` ``(x, y)`` (clamped)."""
     h, w = flow.shape[:2]

@@ -13,7 +13,10 @@ blood masks (the synthetic generator's; real clips have none and skip it), and a
 ablation). The map is summarised per frame as its *blood evidence*, the largest cell
 probability and ``log(1 + Σ probabilities)`` (how much blood, whose growth over the window
 dates the onset). The two confidences, the blood evidence and the state probability are
-appended to the MDG feature that the temporal head reads. Per window of ``N`` frames: the
+appended to the MDG feature that the temporal head reads. With ``reference_alignment``
+(mmbleed's addition) MDG's references, the previous frame and the key frames, are first
+warped onto the frame by optical flow (:class:`ReferenceAlignment`), so that camera and
+tissue motion do not count as change. Per window of ``N`` frames: the
 temporal head's ``(θ, confidence)``. Per clip (Eq. 2): the onset is the earliest
 ``t + ⌊θN⌋`` over windows ``[t, t + N)`` with confidence ``> conf_thr``.
 
@@ -49,12 +52,18 @@ from mmbleed.registry import MODELS
 from mmbleed.structures import BleedDataSample
 from ..memory.frame_domains import DOMAINS, FrameDomains
 from ..memory.mdcfm import select_key_frames, update_memory
+from ..memory.reference_alignment import ReferenceAlignment
 
 #: per-frame summary of the blood map: its largest cell probability and log(1 + their sum)
 BLOOD_EVIDENCE = 2
 
 _INTERPOLATION = dict(bilinear=cv2.INTER_LINEAR, area=cv2.INTER_AREA,
                       nearest=cv2.INTER_NEAREST, bicubic=cv2.INTER_CUBIC)
+
+
+def _to_tensors(domains: Dict[str, np.ndarray], device: torch.device) -> Dict[str, torch.Tensor]:
+    """One frame's domains as ``(1, C, H, W)`` tensors on ``device``."""
+    return {d: torch.from_numpy(domains[d]).unsqueeze(0).to(device) for d in DOMAINS}
 
 
 @dataclass
@@ -114,6 +123,11 @@ class BleedOnsetDetector(BaseModel):
             cell of the CPU config).
         frame_domains (dict): arguments of :class:`FrameDomains` (flow method, scale,
             unusable-frame levels).
+        reference_alignment (dict, optional): arguments of :class:`ReferenceAlignment`:
+            MDG compares the frame with its previous frame and its key frames each warped
+            onto it by optical flow, so that camera and tissue motion are not read as
+            change (MDCFM's confidences still read the frames as they are: motion is what
+            their motion branch measures). None (default) compares them pixel by pixel.
         window (int): ``N``. Defaults to 60.
         conf_thr (float): window confidence threshold of Eq. 2. Defaults to 0.5.
         input_size (tuple): ``(w, h)`` the model runs at; streaming resizes frames to it
@@ -137,6 +151,7 @@ class BleedOnsetDetector(BaseModel):
                      type='MaskedBCELoss', loss_weight=1.0, pos_weight=10.0),
                  blood_cell_thr: float = 0.01,
                  frame_domains: Optional[dict] = None,
+                 reference_alignment: Optional[dict] = None,
                  window: int = 60,
                  conf_thr: float = 0.5,
                  input_size: Tuple[int, int] = (80, 68),
@@ -164,6 +179,8 @@ class BleedOnsetDetector(BaseModel):
         self.blood_loss = None if blood_loss is None else MODELS.build(blood_loss)
         uses_flow = 'flow' in self.mdcfm.domains or 'flow' in self.mdg.domains
         self.domains = FrameDomains(**dict(frame_domains or {}, compute_flow=uses_flow))
+        self.reference_alignment = (None if reference_alignment is None else
+                                    ReferenceAlignment(**reference_alignment))
         self.window = window
         self.conf_thr = conf_thr
         self.input_size = (int(input_size[0]), int(input_size[1]))
@@ -173,8 +190,10 @@ class BleedOnsetDetector(BaseModel):
 
     # ------------------------------------------------------------------ per frame
     def _domains_of_clip(
-            self, frames: torch.Tensor) -> Tuple[Dict[str, torch.Tensor], List[bool]]:
-        """Domains ``(T, C, H, W)`` of a ``(T, 3, H, W)`` uint8 clip, and unusable flags."""
+        self, frames: torch.Tensor
+    ) -> Tuple[Dict[str, torch.Tensor], List[bool], List[Dict[str, np.ndarray]]]:
+        """Domains ``(T, C, H, W)`` of a ``(T, 3, H, W)`` uint8 clip, unusable flags, and
+        each frame's domains as :class:`FrameDomains` gives them (with its grey frame)."""
         if frames.ndim != 4 or frames.shape[1] != 3 or frames.dtype != torch.uint8:
             raise ValueError(f'a clip must be a (T, 3, H, W) uint8 tensor, got '
                              f'{tuple(frames.shape)} {frames.dtype}')
@@ -186,14 +205,48 @@ class BleedOnsetDetector(BaseModel):
                              f'{self.input_size[0]}x{self.input_size[1]}: the pipeline\'s '
                              f'Resize scale must equal the model\'s input_size')
         arrays = frames.permute(0, 2, 3, 1).cpu().numpy()
-        out: Dict[str, list] = {d: [] for d in DOMAINS}
-        unusable = []
-        for doms in self.domains.sequence(arrays):
-            unusable.append(doms['unusable'])
-            for d in DOMAINS:
-                out[d].append(doms[d])
+        per_frame = self.domains.sequence(arrays)
+        unusable = [doms['unusable'] for doms in per_frame]
         device = self._device()
-        return {d: torch.from_numpy(np.stack(v)).to(device) for d, v in out.items()}, unusable
+        stacked = {
+            d: torch.from_numpy(np.stack([doms[d] for doms in per_frame])).to(device)
+            for d in DOMAINS
+        }
+        return stacked, unusable, per_frame
+
+    def _aligned_references(
+        self, current: Dict[str, np.ndarray], previous: Optional[Dict[str, np.ndarray]],
+        keys: List[Dict[str, np.ndarray]]
+    ) -> Tuple[Dict[str, np.ndarray], List[Dict[str, np.ndarray]]]:
+        """MDG's references of one frame, each warped onto it (:class:`ReferenceAlignment`):
+        the previous frame (None for a stream's first frame, which is its own reference)
+        and the key frames, all as :class:`FrameDomains` dicts."""
+        align = self.reference_alignment
+
+        def onto_current(ref: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+            return align(current, current['gray'], ref, ref['gray'])
+
+        prev = current if previous is None else onto_current(previous)
+        return prev, [onto_current(k) for k in keys]
+
+    def _stack_references(self, per_frame: List[Dict[str, np.ndarray]],
+                          keys: List[List[int]]) -> Tuple[Dict[str, torch.Tensor],
+                                                          Dict[str, torch.Tensor]]:
+        """Every frame's aligned previous frame ``(T, C, H, W)`` and key frames
+        ``(T, M, C, H, W)`` per domain (empty slots hold the frame itself; masked)."""
+        m = max(self.mdcfm.memory_size, 1)
+        previous: Dict[str, list] = {d: [] for d in DOMAINS}
+        memory: Dict[str, list] = {d: [] for d in DOMAINS}
+        for i, current in enumerate(per_frame):
+            prev, refs = self._aligned_references(current, per_frame[i - 1] if i else None,
+                                                  [per_frame[k] for k in keys[i]])
+            refs = (refs + [current] * m)[:m]
+            for d in DOMAINS:
+                previous[d].append(prev[d])
+                memory[d].append(np.stack([r[d] for r in refs]))
+        device = self._device()
+        return ({d: torch.from_numpy(np.stack(v)).to(device) for d, v in previous.items()},
+                {d: torch.from_numpy(np.stack(v)).to(device) for d, v in memory.items()})
 
     def _device(self) -> torch.device:
         return next(self.parameters()).device
@@ -220,7 +273,7 @@ class BleedOnsetDetector(BaseModel):
             ``(T, h, w)``, ``key_frames`` (per frame, the key frames it was compared with)
             and ``unusable`` (per frame).
         """
-        doms, unusable = self._domains_of_clip(frames)
+        doms, unusable, per_frame = self._domains_of_clip(frames)
         t = frames.shape[0]
         prev_idx = torch.clamp(torch.arange(t, device=doms['rgb'].device) - 1, min=0)
         previous = {d: v[prev_idx] for d, v in doms.items()}
@@ -238,12 +291,18 @@ class BleedOnsetDetector(BaseModel):
             index[i, :len(k)] = torch.tensor(k, dtype=torch.long)
             mask[i, :len(k)] = True
         index, mask = index.to(prev_idx.device), mask.to(prev_idx.device)
+        aligned = (None if self.reference_alignment is None else
+                   self._stack_references(per_frame, keys))
         feats, maps = [], []
         for s in range(0, t, self.frame_chunk):
             sl = slice(s, s + self.frame_chunk)
-            memory = {d: v[index[sl]] for d, v in doms.items()}
-            feat, fused = self.mdg({d: v[sl] for d, v in doms.items()},
-                                   {d: v[sl] for d, v in previous.items()}, memory, mask[sl])
+            if aligned is None:
+                prev = {d: v[sl] for d, v in previous.items()}
+                memory = {d: v[index[sl]] for d, v in doms.items()}
+            else:
+                prev = {d: v[sl] for d, v in aligned[0].items()}
+                memory = {d: v[sl] for d, v in aligned[1].items()}
+            feat, fused = self.mdg({d: v[sl] for d, v in doms.items()}, prev, memory, mask[sl])
             feats.append(feat)
             maps.append(fused)
         feats, state_logits, blood_logits = self._frame_feature(
@@ -421,24 +480,34 @@ class BleedOnsetDetector(BaseModel):
         t = st['frame'] + 1
         doms = self.domains(frame, None if st['prev'] is None else st['prev']['gray'])
         device = self._device()
-        current = {d: torch.from_numpy(doms[d]).unsqueeze(0).to(device) for d in DOMAINS}
+        current = _to_tensors(doms, device)
         previous = current if st['prev'] is None else st['prev']['tensors']
         logits = self.mdcfm(current, previous)
         memory = st['memory']
         m = max(self.mdcfm.memory_size, 1)
         mask = torch.zeros(1, m, dtype=torch.bool, device=device)
         mask[0, :len(memory.frames)] = True
+        if self.reference_alignment is None:
+            mdg_previous = previous
+            refs = [p['tensors'] for p in memory.payloads]
+        else:
+            prev, keys = self._aligned_references(
+                doms, None if st['prev'] is None else st['prev']['domains'],
+                [p['domains'] for p in memory.payloads])
+            mdg_previous = _to_tensors(prev, device)
+            refs = [_to_tensors(k, device) for k in keys]
         mem = {}
         for d in DOMAINS:
-            slots = [p[d] for p in memory.payloads] + [current[d]] * (m - len(memory.payloads))
+            slots = [r[d] for r in refs] + [current[d]] * (m - len(refs))
             mem[d] = torch.stack(slots[:m], dim=1)
-        feat, _, _ = self._frame_feature(logits, *self.mdg(current, previous, mem, mask))
+        feat, _, _ = self._frame_feature(logits, *self.mdg(current, mdg_previous, mem, mask))
         conf = logits.sigmoid()[0].tolist()
         unusable = {t: doms['unusable'], t - 1: st['prev_unusable']}
-        payload = current if t == 0 else previous
+        payload = (dict(tensors=current, domains=doms) if t == 0 else
+                   dict(tensors=previous, domains=st['prev']['domains']))
         update_memory(memory, t, conf, unusable, payload)
         st['feats'].append(feat[0])
-        st.update(frame=t, prev=dict(gray=doms['gray'], tensors=current),
+        st.update(frame=t, prev=dict(gray=doms['gray'], tensors=current, domains=doms),
                   prev_unusable=doms['unusable'])
         status = OnsetStreamStatus(frame=t, color_change=conf[0], motion_change=conf[1],
                                    unusable=doms['unusable'])

@@ -23,12 +23,11 @@ scale, both at 160×136).
 """
 from typing import Optional
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
 
-from mmbleed.datasets.transforms.optical_flow import _FlowEstimator, _gray
+from mmbleed.datasets.transforms.optical_flow import _FlowEstimator, _gray, warp_by_flow
 from mmbleed.registry import MODELS
 
 
@@ -65,15 +64,7 @@ class EvidenceAlignment(nn.Module):
         """``(H, W, 3)`` frame and evidence frame → the evidence frame in the frame's pixels
         (float32); where the flow leaves the evidence frame, the frame's own pixel."""
         flow = self.flow(_gray(frame, self.channel_order), _gray(evidence, self.channel_order))
-        h, w = flow.shape[:2]
-        grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32),
-                                     np.arange(h, dtype=np.float32))
-        map_x, map_y = grid_x + flow[..., 0], grid_y + flow[..., 1]
-        aligned = cv2.remap(evidence.astype(np.float32), map_x, map_y, cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REPLICATE)
-        outside = (map_x < 0) | (map_x > w - 1) | (map_y < 0) | (map_y > h - 1)
-        aligned[outside] = frame[outside]
-        return aligned
+        return warp_by_flow(evidence, flow, frame)
 
     @torch.no_grad()
     def forward(self, pairs: torch.Tensor) -> torch.Tensor:
