@@ -16,6 +16,7 @@ THRESHOLDS = {
     'bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small.py': 0.65,
     'bleedorigin-detect_mdg-tiny_13x-train-clips_synthetic-esd-small.py': 0.6,
     'bleedorigin-detect_mdg-tiny_4x-train-clips_evidence-8_synthetic-esd-small.py': 0.8,
+    'bleedorigin-detect_mdg-tiny_4x-train-clips_aligned-references_synthetic-esd-small.py': 0.85,
 }
 
 
@@ -63,7 +64,14 @@ def test_ablations_change_what_their_names_say():
     cfg, evidence = build(
         'bleedorigin-detect_mdg-tiny_4x-train-clips_evidence-8_synthetic-esd-small.py')
     assert evidence.loss_module.min_frames_after == 8
-    four_x, _ = build('bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small.py')
+    four_x, four_x_model = build(
+        'bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small.py')
+    assert cfg.train_dataloader == four_x.train_dataloader and cfg.train_cfg == four_x.train_cfg
+    assert full.reference_alignment is None and four_x_model.reference_alignment is None
+    cfg, aligned = build(
+        'bleedorigin-detect_mdg-tiny_4x-train-clips_aligned-references_synthetic-esd-small.py')
+    assert aligned.reference_alignment is not None
+    assert aligned.loss_module.min_frames_after == 0
     assert cfg.train_dataloader == four_x.train_dataloader and cfg.train_cfg == four_x.train_cfg
 
 
