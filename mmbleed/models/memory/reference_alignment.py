@@ -13,7 +13,8 @@ The flow runs on the grey frames at the model's resolution (``cv2`` DIS, from ``
 the reference, so every pixel of ``I(t)`` finds its reference pixel); where it leaves the
 reference, ``I(t)``'s own value is kept (no change). The flow domain is left as it is (it is
 motion already). It costs one flow per reference per frame: with 4 key frames and the
-previous frame, five DIS flows at 80×68 per frame, about 3 ms on one core.
+previous frame, five DIS flows and warps at 80×68 per frame; measured in training, the 4x
+config's step (two clips of 90 frames) takes 2.4 s on 2 cores instead of 1.2 s.
 """
 from typing import Dict, Optional, Sequence
 
