@@ -196,7 +196,7 @@ def test_aligned_references_undo_the_camera_jitter():
     align = ReferenceAlignment(finest_scale=0)
     key, before, after = domains[5], domains[20], domains[39]
     shift = [np.abs(d['rgb'] - key['rgb']).mean() for d in (before, after)]
-    aligned = [align(d, d['gray'], key, key['gray']) for d in (before, after)]
+    aligned = [align(d, key) for d in (before, after)]
     residual = [np.abs(d['rgb'] - a['rgb']).mean() for d, a in zip((before, after), aligned)]
     assert residual[0] < 0.5 * shift[0], (shift, residual)  # no blood: the motion is undone
     pool = np.abs(after['rgb'] - aligned[1]['rgb']).max(0) > 0.5
@@ -204,4 +204,4 @@ def test_aligned_references_undo_the_camera_jitter():
     for d in ('flow', 'gray'):  # the flow domain is motion itself: left as it was
         assert aligned[1][d] is key[d]
     with pytest.raises(ValueError, match='must be one stream'):
-        align(after, after['gray'][:-1], key, key['gray'])
+        align(dict(after, gray=after['gray'][:-1]), key)

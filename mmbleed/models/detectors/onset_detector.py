@@ -222,12 +222,8 @@ class BleedOnsetDetector(BaseModel):
         the previous frame (None for a stream's first frame, which is its own reference)
         and the key frames, all as :class:`FrameDomains` dicts."""
         align = self.reference_alignment
-
-        def onto_current(ref: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
-            return align(current, current['gray'], ref, ref['gray'])
-
-        prev = current if previous is None else onto_current(previous)
-        return prev, [onto_current(k) for k in keys]
+        prev = current if previous is None else align(current, previous)
+        return prev, [align(current, k) for k in keys]
 
     def _stack_references(self, per_frame: List[Dict[str, np.ndarray]],
                           keys: List[List[int]]) -> Tuple[Dict[str, torch.Tensor],
@@ -478,7 +474,7 @@ class BleedOnsetDetector(BaseModel):
         st = self._stream
         frame = self._prepare(frame)
         t = st['frame'] + 1
-        doms = self.domains(frame, None if st['prev'] is None else st['prev']['gray'])
+        doms = self.domains(frame, None if st['prev'] is None else st['prev']['domains']['gray'])
         device = self._device()
         current = _to_tensors(doms, device)
         previous = current if st['prev'] is None else st['prev']['tensors']
@@ -507,7 +503,7 @@ class BleedOnsetDetector(BaseModel):
                    dict(tensors=previous, domains=st['prev']['domains']))
         update_memory(memory, t, conf, unusable, payload)
         st['feats'].append(feat[0])
-        st.update(frame=t, prev=dict(gray=doms['gray'], tensors=current, domains=doms),
+        st.update(frame=t, prev=dict(tensors=current, domains=doms),
                   prev_unusable=doms['unusable'])
         status = OnsetStreamStatus(frame=t, color_change=conf[0], motion_change=conf[1],
                                    unusable=doms['unusable'])

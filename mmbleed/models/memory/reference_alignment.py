@@ -47,25 +47,23 @@ class ReferenceAlignment:
         self.flow = _FlowEstimator('dis', dis_preset, dis_finest_scale=finest_scale)
         self.domains = tuple(domains)
 
-    def __call__(self, current: Dict[str, np.ndarray], current_gray: np.ndarray,
-                 reference: Dict[str, np.ndarray],
-                 reference_gray: np.ndarray) -> Dict[str, np.ndarray]:
+    def __call__(self, current: Dict[str, np.ndarray],
+                 reference: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
         """The reference's domains in the current frame's pixels.
 
         Args:
-            current: the current frame's domains (:class:`FrameDomains`), channels first.
-            current_gray: its ``(H, W)`` uint8 grey frame.
-            reference: the reference frame's domains.
-            reference_gray: its grey frame.
+            current: the current frame's domains (:class:`FrameDomains`, channels first, with
+                its ``(H, W)`` uint8 ``gray``).
+            reference: the reference frame's, the same way.
 
         Returns:
             dict: ``reference`` with each of ``domains`` warped (float32, channels first);
             the other domains as they were.
         """
-        if current_gray.shape != reference_gray.shape:
-            raise ValueError(f'the reference frame is {reference_gray.shape[::-1]} but the '
-                             f'frame is {current_gray.shape[::-1]}: they must be one stream')
-        flow = self.flow(current_gray, reference_gray)
+        if current['gray'].shape != reference['gray'].shape:
+            raise ValueError(f"the reference frame is {reference['gray'].shape[::-1]} but the "
+                             f"frame is {current['gray'].shape[::-1]}: they must be one stream")
+        flow = self.flow(current['gray'], reference['gray'])
         out = dict(reference)
         for d in self.domains:
             warped = warp_by_flow(reference[d].transpose(1, 2, 0), flow,
