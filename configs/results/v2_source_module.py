@@ -19,6 +19,8 @@ _variants = [
     ('  one scale (H/8) instead of four', 'resnet18-tiny_single-scale'),
     ('  encoder: tiny ViT instead of slim ResNet-18', 'vit-tiny'),
     ('  no look-ahead (the onset frame alone, as the paper)', 'resnet18-tiny_no-lookahead'),
+    ('  + centre-surround prior (the red that appeared minus its surround)',
+     'resnet18-tiny_centre-surround-prior'),
 ]
 rows = [
     dict(name=name.strip(), kind='test', stage='source', config=_detect.format(part),
@@ -36,6 +38,11 @@ rows = [
     dict(name='Red-Mask argmax of the red that appeared in 10 frames, aligned by optical flow',
          kind='test', stage='source',
          config='configs/baselines/red-mask-appeared-aligned_synthetic-esd-small.py',
+         checkpoint=None),
+    dict(name='Red-Mask argmax of the red that appeared, aligned, centre-surround', kind='test',
+         stage='source',
+         config=('configs/baselines/'
+                 'red-mask-appeared-aligned-centre-surround_synthetic-esd-small.py'),
          checkpoint=None),
     dict(name='Hand-crafted rules', kind='rules', data_root=data_root, stages=('source', )),
 ]

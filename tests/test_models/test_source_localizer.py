@@ -256,6 +256,27 @@ def test_prior_skip_starts_from_the_rule():
         tiny_localizer(lookahead=5, use_red_mask=False, prior_skip=True)
 
 
+def test_centre_surround_prior_prefers_a_spot_to_a_wide_area():
+    """Red that appeared over a wide area (tissue uncovered by glare moving away) outweighs a
+    small spot of fresh blood in the smoothed prior; the centre-surround prior (a difference
+    of Gaussians) peaks on the spot instead, and is the smoothed prior minus its surround."""
+    model = tiny_localizer(lookahead=5, prior_skip=True, prior_sigma=1.0)
+    dog = tiny_localizer(lookahead=5, prior_skip=True, prior_sigma=1.0,
+                         prior_surround_sigma=10.0)
+    red = torch.zeros(1, 1, 48, 64)
+    red[..., 10:40, 2:30] = 0.5  # wide area
+    red[..., 30:33, 50:53] = 0.45  # 3x3 spot at (51, 31)
+    peak = lambda m: divmod(int(m.flatten().argmax()), 64)[::-1]  # noqa: E731
+    assert peak(model.prior(red)) != (51, 31)
+    assert peak(dog.prior(red)) == (51, 31)
+    # a uniform map has no centre that stands out from its surround
+    assert dog.prior(torch.full((1, 1, 48, 64), 0.3)).abs().max() < 1e-5
+    with pytest.raises(ValueError, match='needs prior_skip'):
+        tiny_localizer(lookahead=5, prior_surround_sigma=10.0)
+    with pytest.raises(ValueError, match='larger than prior_sigma'):
+        tiny_localizer(lookahead=5, prior_skip=True, prior_sigma=2.0, prior_surround_sigma=2.0)
+
+
 def _red_appears(rng, n):
     """Frames of random tissue-coloured texture; the evidence frame adds a red blob whose
     centre is the source. Returns uint8 (n, 6, H, W) and the sources (n, 2) in input px."""
@@ -326,6 +347,40 @@ def test_red_mask_rule_with_lookahead_reads_the_red_that_appeared():
     assert np.abs(pred - sources).max() <= 1.5
     with pytest.raises(ValueError, match='set lookahead on SourceDataset'):
         rule(frames[:, :3], [_sample()], mode='predict')
+
+
+def test_red_mask_rule_centre_surround_ignores_a_wide_area_that_turned_red():
+    """A wide area of tissue turns red (glare that moved away) beside a small blob of fresh
+    blood: the plain rule points into the area, the centre-surround rule at the blob."""
+    frames, _ = _red_appears(np.random.default_rng(4), 2)
+    later = frames[:, :3].numpy().copy()
+    later[:, :, 20:44, :22] = np.array([60, 60, 230], np.uint8)[:, None, None]
+    sources = np.array([(52.0, 34.0)] * 2, np.float32)
+    frames[:, 3:] = torch.from_numpy(_red_appears_at(later, sources))
+    samples = lambda: [  # noqa: E731
+        _sample(dict(scale_factor=(1.0, 1.0)), later=frames[i, 3:][None].repeat(5, 1, 1, 1))
+        for i in range(2)]
+    plain, centre_surround = samples(), samples()
+    RedMaskLocalizer(lookahead=5, smooth_sigma=1.0)(frames[:, :3], plain, mode='predict')
+    RedMaskLocalizer(lookahead=5, smooth_sigma=1.0, surround_sigma=10.0)(
+        frames[:, :3], centre_surround, mode='predict')
+    assert all(s.pred_point[0] < 22 for s in plain)
+    pred = np.stack([s.pred_point for s in centre_surround])
+    assert np.abs(pred - sources).max() <= 1.5
+    with pytest.raises(ValueError, match='larger than smooth_sigma'):
+        RedMaskLocalizer(smooth_sigma=2.0, surround_sigma=1.0)
+
+
+def _red_appears_at(later, sources):
+    """``later`` ``(n, 3, H, W)`` BGR with a red blob (sigma 3 px) added at each source."""
+    later = later.astype(np.float32)
+    h, w = later.shape[-2:]
+    yy, xx = np.mgrid[:h, :w]
+    for i, (x, y) in enumerate(sources):
+        blob = np.exp(-((xx - x)**2 + (yy - y)**2) / (2 * 3.0**2))
+        later[i, :2] *= 1 - 0.8 * blob
+        later[i, 2] = later[i, 2] * (1 - blob) + 200 * blob
+    return later.clip(0, 255).astype(np.uint8)
 
 
 def _red_appears_while_the_camera_moves(rng, n, shift=(5, 3)):

@@ -10,7 +10,10 @@ later (``max(0, red(t + Δ) - red(t))``, the third channel of
 :class:`~mmbleed.models.fusion.RedMaskFeature`): the hand-crafted rule that sees the same frames
 as a look-ahead :class:`~mmbleed.models.detectors.BleedSourceLocalizer`; with ``align_evidence``
 the evidence frame is first warped onto the frame by optical flow
-(:class:`~mmbleed.models.fusion.EvidenceAlignment`), as that model's does.
+(:class:`~mmbleed.models.fusion.EvidenceAlignment`), as that model's does; with
+``surround_sigma`` the smoothed map minus its surround (a difference of Gaussians) is read, as
+that model's ``prior_surround_sigma`` does: a small spot of fresh blood stands out, red that
+appeared over a wide area (tissue uncovered by glare or haze moving away) does not.
 """
 from typing import Dict, List, Optional, Union
 
@@ -36,6 +39,8 @@ class RedMaskLocalizer(BaseModel):
             ``'bgr'`` (the pipeline's) or ``'rgb'``. Defaults to ``'bgr'``.
         smooth_sigma (float): sigma in input pixels of the Gaussian that smooths the map
             before the argmax (0 disables). Defaults to 2.0.
+        surround_sigma (float): with a value > ``smooth_sigma``, the map smoothed at this
+            sigma is subtracted (centre-surround); 0 disables. Defaults to 0.
         lookahead (int): Δ; 0 reads the frame's red, Δ > 0 the red that appeared by frame
             ``t + Δ`` (the dataset's ``lookahead`` must be at least Δ). Defaults to 0.
         align_evidence (bool): warp the evidence frame onto the frame by dense optical flow
@@ -50,6 +55,7 @@ class RedMaskLocalizer(BaseModel):
     def __init__(self,
                  channel_order: str = 'bgr',
                  smooth_sigma: float = 2.0,
+                 surround_sigma: float = 0.0,
                  lookahead: int = 0,
                  align_evidence: bool = False,
                  align_preset: str = 'medium',
@@ -62,6 +68,10 @@ class RedMaskLocalizer(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.channel_order = channel_order
         self.smooth_sigma = smooth_sigma
+        if surround_sigma and surround_sigma <= smooth_sigma:
+            raise ValueError(f'surround_sigma ({surround_sigma}) must be larger than '
+                             f'smooth_sigma ({smooth_sigma}): it is the neighbourhood')
+        self.surround_sigma = surround_sigma
         if lookahead < 0:
             raise ValueError(f'lookahead must be >= 0 frames, got {lookahead}')
         self.lookahead = int(lookahead)
@@ -69,11 +79,19 @@ class RedMaskLocalizer(BaseModel):
             align_evidence, self.lookahead, align_preset, channel_order, align_finest_scale)
 
     def _smooth(self, maps: torch.Tensor) -> torch.Tensor:
-        if self.smooth_sigma <= 0:
+        smoothed = self._blur(maps, self.smooth_sigma)
+        if self.surround_sigma:
+            smoothed = smoothed - self._blur(maps, self.surround_sigma)
+        return smoothed
+
+    @staticmethod
+    def _blur(maps: torch.Tensor, sigma: float) -> torch.Tensor:
+        """``(B, H, W)`` maps smoothed by a Gaussian of ``sigma`` px (borders replicated)."""
+        if sigma <= 0:
             return maps
-        radius = max(1, int(3 * self.smooth_sigma + 0.5))
+        radius = max(1, int(3 * sigma + 0.5))
         x = torch.arange(-radius, radius + 1, dtype=maps.dtype)
-        kernel = torch.exp(-x**2 / (2 * self.smooth_sigma**2))
+        kernel = torch.exp(-x**2 / (2 * sigma**2))
         kernel = (kernel / kernel.sum()).to(maps.device)
         maps = maps[:, None]
         maps = F.conv2d(

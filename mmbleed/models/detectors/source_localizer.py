@@ -49,6 +49,16 @@ from ..fusion.red_mask_feature import RedMaskFeature
 from .point_conversion import input_to_original
 
 
+def _smooth(maps: torch.Tensor, sigma: float) -> torch.Tensor:
+    """``(N, C, H, W)`` maps Gaussian-smoothed (kernel of ±3 sigma; reflected borders,
+    the kernel cut to the map where sigma is large for it)."""
+    h, w = maps.shape[-2:]
+    radius = max(1, int(3 * sigma + 0.5))
+    size = [min(2 * radius + 1, (h if h % 2 else h - 1)),
+            min(2 * radius + 1, (w if w % 2 else w - 1))]
+    return gaussian_blur(maps, size[::-1], [sigma, sigma])
+
+
 @dataclass
 class SourcePrediction:
     """One frame's answer, in the original frame's pixels.
@@ -139,6 +149,13 @@ class BleedSourceLocalizer(BaseModel):
             not generalise (``docs/source_localization.md``). Needs ``use_red_mask``.
             Defaults to False.
         prior_sigma (float): sigma in input pixels of that smoothing. Defaults to 2.0.
+        prior_surround_sigma (float, optional): with a value, the prior is a centre-surround
+            map (a difference of Gaussians): the prior smoothed at ``prior_sigma`` minus the
+            same smoothed at this sigma, i.e. how much more red appeared at a pixel than in
+            its neighbourhood. A bleeding source is a small spot where blood appears; red
+            that appears over a wide area (tissue uncovered when glare or haze moves away, a
+            change of illumination) is removed. None keeps the smoothed prior. Defaults to
+            None.
         align_evidence (bool): warp the evidence frame onto the frame by dense optical flow
             (:class:`~mmbleed.models.fusion.EvidenceAlignment`) before anything reads it, so
             that tissue that moved between the two frames does not count as red that
@@ -169,6 +186,7 @@ class BleedSourceLocalizer(BaseModel):
                  peak_radius: int = 8,
                  prior_skip: bool = False,
                  prior_sigma: float = 2.0,
+                 prior_surround_sigma: Optional[float] = None,
                  align_evidence: bool = False,
                  align_preset: str = 'medium',
                  align_finest_scale: Optional[int] = None,
@@ -209,8 +227,16 @@ class BleedSourceLocalizer(BaseModel):
         if prior_skip and not use_red_mask:
             raise ValueError('prior_skip adds the Red-Mask prior to the heat map: it needs '
                              'use_red_mask=True')
+        if prior_surround_sigma is not None and not prior_skip:
+            raise ValueError('prior_surround_sigma shapes the prior that prior_skip adds: it '
+                             'needs prior_skip=True')
+        if prior_surround_sigma is not None and prior_surround_sigma <= prior_sigma:
+            raise ValueError(f'prior_surround_sigma ({prior_surround_sigma}) must be larger '
+                             f'than prior_sigma ({prior_sigma}): it is the neighbourhood')
         self.prior_skip = prior_skip
         self.prior_sigma = float(prior_sigma)
+        self.prior_surround_sigma = (None if prior_surround_sigma is None else
+                                     float(prior_surround_sigma))
         if prior_skip:
             # start from the rule: the learned part starts at zero, the prior's gain at one
             nn.init.zeros_(self.final.weight)
@@ -244,10 +270,17 @@ class BleedSourceLocalizer(BaseModel):
         key = self.red_mask(frames) if self.use_red_mask else query
         heat = self.final(self.attention(query, key, value))[:, 0]
         if self.prior_skip:
-            radius = max(1, int(3 * self.prior_sigma + 0.5))
-            prior = gaussian_blur(key[:, -1:], [2 * radius + 1] * 2, [self.prior_sigma] * 2)
-            heat = heat + self.prior_gain * prior[:, 0]
+            heat = heat + self.prior_gain * self.prior(key[:, -1:])[:, 0]
         return heat
+
+    def prior(self, red: torch.Tensor) -> torch.Tensor:
+        """The prior ``prior_skip`` adds, from the Red-Mask map ``(N, 1, H, W)`` it reads:
+        that map smoothed at ``prior_sigma``, minus the same smoothed at
+        ``prior_surround_sigma`` when one is set (centre-surround)."""
+        prior = _smooth(red, self.prior_sigma)
+        if self.prior_surround_sigma is not None:
+            prior = prior - _smooth(red, self.prior_surround_sigma)
+        return prior
 
     def forward(self,
                 inputs: torch.Tensor,
