@@ -1,5 +1,5 @@
 # The aligned-references onset detector (MDG's references warped onto the frame by DIS optical
-# flow, ReferenceAlignment) cut to the 20-minute CPU budget: its flows make a step take 1.9 s
+# flow, ReferenceAlignment) cut to the 20-minute CPU budget: its flows make a step take 1.6-1.9 s
 # on 2 cores instead of 1.25 s, so 5 epochs (520 steps) instead of the 4x config's 8 (832).
 # Everything else as ..._aligned-references_...; its threshold (0.6) chosen on the seed-3
 # validation set by the 4x config's rule (docs/onset_detection.md). Measured: 940 s; on that
