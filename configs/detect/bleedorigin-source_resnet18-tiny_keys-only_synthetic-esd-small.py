@@ -3,4 +3,4 @@
 # no prior is added to the heat map.
 _base_ = ['./bleedorigin-source_resnet18-tiny_synthetic-esd-small.py']
 
-model = dict(prior_skip=False, attention=dict(fuse_key=False))
+model = dict(prior_skip=False, prior_surround_sigma=None, attention=dict(fuse_key=False))

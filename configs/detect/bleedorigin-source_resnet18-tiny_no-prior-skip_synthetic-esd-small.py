@@ -2,4 +2,4 @@
 # the fusion, and the whole heat map is learned.
 _base_ = ['./bleedorigin-source_resnet18-tiny_synthetic-esd-small.py']
 
-model = dict(prior_skip=False)
+model = dict(prior_skip=False, prior_surround_sigma=None)

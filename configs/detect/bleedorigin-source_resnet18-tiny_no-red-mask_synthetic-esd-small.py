@@ -3,4 +3,6 @@
 # the full CPU config.
 _base_ = ['./bleedorigin-source_resnet18-tiny_synthetic-esd-small.py']
 
-model = dict(use_red_mask=False, prior_skip=False, attention=dict(key_channels=16))
+model = dict(
+    use_red_mask=False, prior_skip=False, prior_surround_sigma=None,
+    attention=dict(key_channels=16))

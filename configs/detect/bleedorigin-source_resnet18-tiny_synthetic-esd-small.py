@@ -56,7 +56,13 @@ model = dict(
     # px: the rule alone is right on 75.5 % of the training and validation onset frames with
     # it, 67.3 % with 2 (docs/source_localization.md)
     prior_skip=True,
-    prior_sigma=1.0)
+    prior_sigma=1.0,
+    # centre-surround: the prior minus the same red smoothed over 10 input px (a difference of
+    # Gaussians), so that a spot of fresh blood stands out and red that appeared over a wide
+    # area (tissue uncovered when glare or haze moves away) does not. Chosen on validation
+    # over three seeds (100-clip validation set mean 70.2 against 63.1 % with the plain
+    # prior; docs/source_localization.md)
+    prior_surround_sigma=10.0)
 
 # 37 training clips: 5 steps an epoch, 200 steps in all (about 10 minutes on 2 cores)
 max_epochs = 40

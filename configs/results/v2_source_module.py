@@ -10,8 +10,8 @@ benchmark = 'benchmark v2'
 _detect = 'configs/detect/bleedorigin-source_{}_synthetic-esd-small.py'
 # (row name, config part, work dir under work_dirs/source_aligned/ = the config part)
 _variants = [
-    ('BleedOrigin source module (CPU, look-ahead 10 frames, aligned by optical flow)',
-     'resnet18-tiny'),
+    ('BleedOrigin source module (CPU, look-ahead 10 frames, aligned by optical flow, '
+     'centre-surround prior)', 'resnet18-tiny'),
     ('  no evidence alignment (the later frame as it is)', 'resnet18-tiny_no-alignment'),
     ('  no Red-Mask (K = Q)', 'resnet18-tiny_no-red-mask'),
     ('  no pseudo-labels', 'resnet18-tiny_no-pseudo'),
@@ -19,8 +19,8 @@ _variants = [
     ('  one scale (H/8) instead of four', 'resnet18-tiny_single-scale'),
     ('  encoder: tiny ViT instead of slim ResNet-18', 'vit-tiny'),
     ('  no look-ahead (the onset frame alone, as the paper)', 'resnet18-tiny_no-lookahead'),
-    ('  + centre-surround prior (the red that appeared minus its surround)',
-     'resnet18-tiny_centre-surround-prior'),
+    ('  plain prior (the red that appeared, without its surround subtracted)',
+     'resnet18-tiny_plain-prior'),
 ]
 rows = [
     dict(name=name.strip(), kind='test', stage='source', config=_detect.format(part),

@@ -44,8 +44,8 @@ rows = [
          config='configs/baselines/red-mask_synthetic-esd-small.py', checkpoint=None),
     # BleedOrigin's source module and the rules that see the same frames (look-ahead 10, the
     # later frame aligned by optical flow); its ablations: configs/results/v2_source_module.py
-    dict(name='BleedOrigin source module (CPU, look-ahead 10 frames, aligned by optical flow)',
-         kind='test', stage='source',
+    dict(name=('BleedOrigin source module (CPU, look-ahead 10 frames, aligned by optical '
+               'flow, centre-surround prior)'), kind='test', stage='source',
          config='configs/detect/bleedorigin-source_resnet18-tiny_synthetic-esd-small.py',
          checkpoint='work_dirs/source_aligned/resnet18-tiny/epoch_40.pth'),
     dict(name='Red-Mask argmax of the red that appeared in 10 frames', kind='test',
@@ -54,6 +54,11 @@ rows = [
     dict(name='Red-Mask argmax of the red that appeared in 10 frames, aligned by optical flow',
          kind='test', stage='source',
          config='configs/baselines/red-mask-appeared-aligned_synthetic-esd-small.py',
+         checkpoint=None),
+    dict(name='Red-Mask argmax of the red that appeared, aligned, centre-surround', kind='test',
+         stage='source',
+         config=('configs/baselines/'
+                 'red-mask-appeared-aligned-centre-surround_synthetic-esd-small.py'),
          checkpoint=None),
     # tracking (Table 7), online through init/step
     dict(name='Static point', kind='test', stage='track',

@@ -58,8 +58,11 @@ def test_ablations_change_only_their_part():
         'no-prior-skip': lambda m: (not m.prior_skip, m.use_red_mask),
         'no-alignment': lambda m: (m.align_evidence is False, m.lookahead == full.lookahead,
                                    m.prior_skip),
+        'plain-prior': lambda m: (m.prior_surround_sigma is None, m.prior_skip,
+                                  m.prior_sigma == full.prior_sigma),
     }
     assert full.align_evidence is True and full.align_finest_scale == 0
+    assert full.prior_skip and full.prior_surround_sigma == 10.0
     for part, check in expected.items():
         name = FULL.replace('_synthetic', f'_{part}_synthetic')
         model = load(name).model
