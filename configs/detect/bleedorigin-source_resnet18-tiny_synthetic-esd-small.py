@@ -1,8 +1,9 @@
 # BleedOrigin-Detect, spatial stage (paper §4.1.2-4.1.3, Eq. 3 and 5), CPU size: a slim
 # ResNet-18 encoder at H/8 on the frame and its evidence frame 10 frames later (look-ahead),
 # warped onto the frame by optical flow (EvidenceAlignment), the Heat-Map module, the Red-Mask
-# feature and 4-scale attention (H, H/2, H/4 in 8x8 windows, H/8 global), trained with Eq. 5
-# on the expert points and their optical-flow pseudo-labels.
+# feature and 4-scale attention (H, H/2, H/4 in 8x8 windows, H/8 global), plus the
+# centre-surround Red-Mask prior added to the heat map, trained with Eq. 5 on the expert
+# points and their optical-flow pseudo-labels.
 # At 160x136 (half the small preset's frames); trains in under 20 minutes on 2 cores.
 _base_ = [
     '../_base_/default_runtime.py',

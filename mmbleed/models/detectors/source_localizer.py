@@ -154,8 +154,8 @@ class BleedSourceLocalizer(BaseModel):
             same smoothed at this sigma, i.e. how much more red appeared at a pixel than in
             its neighbourhood. A bleeding source is a small spot where blood appears; red
             that appears over a wide area (tissue uncovered when glare or haze moves away, a
-            change of illumination) is removed. None keeps the smoothed prior. Defaults to
-            None.
+            change of illumination) is removed; the CPU config uses 10. None keeps the
+            smoothed prior. Needs ``prior_skip``. Defaults to None.
         align_evidence (bool): warp the evidence frame onto the frame by dense optical flow
             (:class:`~mmbleed.models.fusion.EvidenceAlignment`) before anything reads it, so
             that tissue that moved between the two frames does not count as red that
