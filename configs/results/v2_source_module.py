@@ -22,9 +22,13 @@ _variants = [
     ('  plain prior (the red that appeared, without its surround subtracted)',
      'resnet18-tiny_plain-prior'),
 ]
+# the full module's weights are committed (checkpoints/), the ablations' are trained
+_committed = {
+    'resnet18-tiny': 'checkpoints/bleedorigin-source_resnet18-tiny_synthetic-esd-small.pth'}
 rows = [
     dict(name=name.strip(), kind='test', stage='source', config=_detect.format(part),
-         checkpoint=f'work_dirs/source_aligned/{part}/epoch_40.pth') for name, part in _variants
+         checkpoint=_committed.get(part, f'work_dirs/source_aligned/{part}/epoch_40.pth'))
+    for name, part in _variants
 ] + [
     dict(name='Heat-map regressor (slim ResNet-18, 12 epochs, onset frame)', kind='test',
          stage='source',

@@ -47,7 +47,7 @@ rows = [
     dict(name=('BleedOrigin source module (CPU, look-ahead 10 frames, aligned by optical '
                'flow, centre-surround prior)'), kind='test', stage='source',
          config='configs/detect/bleedorigin-source_resnet18-tiny_synthetic-esd-small.py',
-         checkpoint='work_dirs/source_aligned/resnet18-tiny/epoch_40.pth'),
+         checkpoint='checkpoints/bleedorigin-source_resnet18-tiny_synthetic-esd-small.pth'),
     dict(name='Red-Mask argmax of the red that appeared in 10 frames', kind='test',
          stage='source', config='configs/baselines/red-mask-appeared_synthetic-esd-small.py',
          checkpoint=None),
