@@ -4,7 +4,9 @@
 1. Generate the synthetic ESD dataset into ``data/synthetic_esd`` (first use only; cached).
 2. Train the heat-map source regressor on it with ``tools/train.py``.
 3. Test the trained checkpoint, and the hand-crafted Red-Mask baseline, with ``tools/test.py``.
-4. Score the shortcut rules the model must beat on the same test split (frame centre,
+4. Test BleedOrigin's source module (the CPU config, its weights committed under
+   ``checkpoints/``) on the same test split, with ``tools/test.py``: what the method reaches.
+5. Score the shortcut rules the model must beat on the same test split (frame centre,
    brightest region, darkest-red blob, Red-Mask argmax), with
    ``tools/analysis_tools/hand_crafted_baselines.py``.
 
@@ -22,6 +24,8 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = 'configs/source/heatmap-regressor_resnet18-tiny_synthetic-esd-small.py'
 BASELINE_CONFIG = 'configs/baselines/red-mask_synthetic-esd-small.py'
+SOURCE_MODULE_CONFIG = 'configs/detect/bleedorigin-source_resnet18-tiny_synthetic-esd-small.py'
+SOURCE_MODULE_CHECKPOINT = 'checkpoints/bleedorigin-source_resnet18-tiny_synthetic-esd-small.pth'
 
 
 def parse_args() -> argparse.Namespace:
@@ -87,6 +91,8 @@ def main() -> None:
          '--work-dir', args.work_dir] + data_opts)
     run([sys.executable, 'tools/test.py', BASELINE_CONFIG, '--work-dir',
          args.work_dir + '_red-mask'] + test_opts)
+    run([sys.executable, 'tools/test.py', SOURCE_MODULE_CONFIG, SOURCE_MODULE_CHECKPOINT,
+         '--work-dir', args.work_dir + '_bleedorigin-source'] + test_opts)
     run([sys.executable, 'tools/analysis_tools/hand_crafted_baselines.py', args.data_root,
          '--stages', 'source'])
     print(f'\nmain job done in {time.time() - start:.0f} s; checkpoint: '
