@@ -16,6 +16,21 @@ from publish_checkpoint import sha256  # noqa: E402
 MAX_BYTES = 10 * 2**20
 
 
+def load_committed_model(config: str, checkpoint: str) -> nn.Module:
+    """The model ``config`` (a path under the repository) builds, with the committed
+    ``checkpoint`` loaded strictly, in eval mode."""
+    from mmengine.config import Config
+    from mmengine.runner import load_checkpoint
+
+    from mmbleed.registry import MODELS
+    from mmbleed.utils import register_all_modules
+    register_all_modules()
+    model = MODELS.build(Config.fromfile(osp.join(REPO_ROOT, config)).model)
+    load_checkpoint(model, osp.join(REPO_ROOT, checkpoint), map_location='cpu', strict=True,
+                    logger='silent')
+    return model.eval()
+
+
 def check_committed_checkpoint(path: str, loaded_model: nn.Module) -> None:
     """Fail unless ``path`` is at most 10 MB, its sha256 is in README.md, it loads with
     ``weights_only=True`` and its ``state_dict`` equals ``loaded_model``'s, key for key and

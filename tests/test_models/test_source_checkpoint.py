@@ -1,35 +1,19 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
-"""The committed CPU source localizer: small, weights only, the README's sha256, and through
-``locate`` (what a deployment calls) it puts the point on the source in clips of patients it
-never saw, where the frame centre does not."""
+"""The committed CPU source localizer, through ``locate`` (what a deployment calls), puts the
+point on the source in clips of patients it never saw, where the frame centre does not (its
+file's promises: test_committed_checkpoints.py)."""
 import json
 import os.path as osp
 
 import numpy as np
 import pytest
-from mmengine.config import Config
-from mmengine.runner import load_checkpoint
 
-from checkpoint_helpers import check_committed_checkpoint
+from checkpoint_helpers import load_committed_model
 from mmbleed.datasets import ClipReader
-from mmbleed.registry import MODELS
-from mmbleed.utils import register_all_modules
 
-register_all_modules()
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NAME = 'bleedorigin-source_resnet18-tiny_synthetic-esd-small'
-CONFIG = osp.join(REPO_ROOT, 'configs', 'detect', f'{NAME}.py')
-CHECKPOINT = osp.join(REPO_ROOT, 'checkpoints', f'{NAME}.pth')
-
-
-def build_localizer():
-    localizer = MODELS.build(Config.fromfile(CONFIG).model)
-    load_checkpoint(localizer, CHECKPOINT, map_location='cpu', strict=True, logger='silent')
-    return localizer.eval()
-
-
-def test_committed_checkpoint_is_small_loads_weights_only_and_matches_the_readme():
-    check_committed_checkpoint(CHECKPOINT, build_localizer())
+CONFIG = f'configs/detect/{NAME}.py'
+CHECKPOINT = f'checkpoints/{NAME}.pth'
 
 
 @pytest.fixture(scope='module')
@@ -56,7 +40,7 @@ def unseen_onsets(tmp_path_factory):
 
 
 def test_committed_localizer_finds_sources_it_never_saw(unseen_onsets):
-    localizer = build_localizer()
+    localizer = load_committed_model(CONFIG, CHECKPOINT)
     hits = centre_hits = 0
     for frame, later, expert in unseen_onsets:
         h, w = frame.shape[:2]
