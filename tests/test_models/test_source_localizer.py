@@ -277,6 +277,18 @@ def test_centre_surround_prior_prefers_a_spot_to_a_wide_area():
         tiny_localizer(lookahead=5, prior_skip=True, prior_sigma=2.0, prior_surround_sigma=2.0)
 
 
+def _red_appears_at(later, sources):
+    """``later`` ``(n, 3, H, W)`` BGR with a red blob (sigma 3 px) added at each source."""
+    later = later.astype(np.float32)
+    h, w = later.shape[-2:]
+    yy, xx = np.mgrid[:h, :w]
+    for i, (x, y) in enumerate(sources):
+        blob = np.exp(-((xx - x)**2 + (yy - y)**2) / (2 * 3.0**2))
+        later[i, :2] *= 1 - 0.8 * blob
+        later[i, 2] = later[i, 2] * (1 - blob) + 200 * blob
+    return later.clip(0, 255).astype(np.uint8)
+
+
 def _red_appears(rng, n):
     """Frames of random tissue-coloured texture; the evidence frame adds a red blob whose
     centre is the source. Returns uint8 (n, 6, H, W) and the sources (n, 2) in input px."""
@@ -284,15 +296,9 @@ def _red_appears(rng, n):
     base = rng.integers(90, 170, size=(n, 3, h // 4, w // 4)).astype(np.float32)
     base = F.interpolate(torch.from_numpy(base), size=(h, w), mode='bilinear').numpy()
     base[:, 2] += 30  # pinkish tissue (BGR)
-    later = base.copy()
     sources = np.stack([rng.uniform(6, w - 7, n), rng.uniform(6, h - 7, n)], 1)
-    yy, xx = np.mgrid[:h, :w]
-    for i, (x, y) in enumerate(sources):
-        blob = np.exp(-((xx - x)**2 + (yy - y)**2) / (2 * 3.0**2))
-        later[i, 0] *= 1 - 0.8 * blob
-        later[i, 1] *= 1 - 0.8 * blob
-        later[i, 2] = later[i, 2] * (1 - blob) + 200 * blob
-    frames = np.concatenate([base, later], 1).clip(0, 255).astype(np.uint8)
+    frames = np.concatenate(
+        [base.clip(0, 255).astype(np.uint8), _red_appears_at(base, sources)], 1)
     return torch.from_numpy(frames), sources.astype(np.float32)
 
 
@@ -369,18 +375,6 @@ def test_red_mask_rule_centre_surround_ignores_a_wide_area_that_turned_red():
     assert np.abs(pred - sources).max() <= 1.5
     with pytest.raises(ValueError, match='larger than smooth_sigma'):
         RedMaskLocalizer(smooth_sigma=2.0, surround_sigma=1.0)
-
-
-def _red_appears_at(later, sources):
-    """``later`` ``(n, 3, H, W)`` BGR with a red blob (sigma 3 px) added at each source."""
-    later = later.astype(np.float32)
-    h, w = later.shape[-2:]
-    yy, xx = np.mgrid[:h, :w]
-    for i, (x, y) in enumerate(sources):
-        blob = np.exp(-((xx - x)**2 + (yy - y)**2) / (2 * 3.0**2))
-        later[i, :2] *= 1 - 0.8 * blob
-        later[i, 2] = later[i, 2] * (1 - blob) + 200 * blob
-    return later.clip(0, 255).astype(np.uint8)
 
 
 def _red_appears_while_the_camera_moves(rng, n, shift=(5, 3)):
