@@ -4,6 +4,7 @@ _base_ = ['./bleedorigin-source_resnet18-tiny_synthetic-esd-small.py']
 
 model = dict(
     lookahead=0,
+    predict_lookaheads=None,
     align_evidence=False,  # no evidence frame to align
     encoder=dict(in_channels=3),
     attention=dict(key_channels=1))

@@ -21,6 +21,7 @@ codec = dict(type='GaussianHeatmap', input_size=input_size, heatmap_size=input_s
 model = dict(
     type='BleedSourceLocalizer',
     lookahead={{_base_.lookahead}},
+    predict_lookaheads={{_base_.predict_lookaheads}},  # heat maps with frames 10-12 averaged
     align_evidence=True,  # the evidence frame warped onto the frame by optical flow
     num_pseudo={{_base_.num_pseudo}},
     pseudo_per_sample=2,

@@ -11,7 +11,9 @@ _detect = 'configs/detect/bleedorigin-source_{}_synthetic-esd-small.py'
 # (row name, config part, work dir under work_dirs/source_aligned/ = the config part)
 _variants = [
     ('BleedOrigin source module (CPU, look-ahead 10 frames, aligned by optical flow, '
-     'centre-surround prior)', 'resnet18-tiny'),
+     'centre-surround prior, heat maps with the frames 10-12 later averaged)', 'resnet18-tiny'),
+    ('  one evidence frame (10 frames later) at prediction, the same weights',
+     'resnet18-tiny_single-evidence-frame'),
     ('  no evidence alignment (the later frame as it is)', 'resnet18-tiny_no-alignment'),
     ('  no Red-Mask (K = Q)', 'resnet18-tiny_no-red-mask'),
     ('  no pseudo-labels', 'resnet18-tiny_no-pseudo'),
@@ -23,8 +25,8 @@ _variants = [
      'resnet18-tiny_plain-prior'),
 ]
 # the full module's weights are committed (checkpoints/), the ablations' are trained
-_committed = {
-    'resnet18-tiny': 'checkpoints/bleedorigin-source_resnet18-tiny_synthetic-esd-small.pth'}
+_full = 'checkpoints/bleedorigin-source_resnet18-tiny_synthetic-esd-small.pth'
+_committed = {'resnet18-tiny': _full, 'resnet18-tiny_single-evidence-frame': _full}
 rows = [
     dict(name=name.strip(), kind='test', stage='source', config=_detect.format(part),
          checkpoint=_committed.get(part, f'work_dirs/source_aligned/{part}/epoch_40.pth'))
@@ -47,6 +49,11 @@ rows = [
          stage='source',
          config=('configs/baselines/'
                  'red-mask-appeared-aligned-centre-surround_synthetic-esd-small.py'),
+         checkpoint=None),
+    dict(name=('Red-Mask argmax of the red that appeared, aligned, centre-surround, the maps '
+               'of the frames 10-12 later averaged'), kind='test', stage='source',
+         config=('configs/baselines/red-mask-appeared-aligned-centre-surround-frames10-12_'
+                 'synthetic-esd-small.py'),
          checkpoint=None),
     dict(name='Hand-crafted rules', kind='rules', data_root=data_root, stages=('source', )),
 ]

@@ -45,7 +45,8 @@ rows = [
     # BleedOrigin's source module and the rules that see the same frames (look-ahead 10, the
     # later frame aligned by optical flow); its ablations: configs/results/v2_source_module.py
     dict(name=('BleedOrigin source module (CPU, look-ahead 10 frames, aligned by optical '
-               'flow, centre-surround prior)'), kind='test', stage='source',
+               'flow, centre-surround prior, heat maps with the frames 10-12 later '
+               'averaged)'), kind='test', stage='source',
          config='configs/detect/bleedorigin-source_resnet18-tiny_synthetic-esd-small.py',
          checkpoint='checkpoints/bleedorigin-source_resnet18-tiny_synthetic-esd-small.pth'),
     dict(name='Red-Mask argmax of the red that appeared in 10 frames', kind='test',
@@ -59,6 +60,11 @@ rows = [
          stage='source',
          config=('configs/baselines/'
                  'red-mask-appeared-aligned-centre-surround_synthetic-esd-small.py'),
+         checkpoint=None),
+    dict(name=('Red-Mask argmax of the red that appeared, aligned, centre-surround, the maps '
+               'of the frames 10-12 later averaged'), kind='test', stage='source',
+         config=('configs/baselines/red-mask-appeared-aligned-centre-surround-frames10-12_'
+                 'synthetic-esd-small.py'),
          checkpoint=None),
     # tracking (Table 7), online through init/step
     dict(name='Static point', kind='test', stage='track',

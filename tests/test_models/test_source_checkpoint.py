@@ -18,8 +18,8 @@ CHECKPOINT = f'checkpoints/{NAME}.pth'
 
 @pytest.fixture(scope='module')
 def unseen_onsets(tmp_path_factory):
-    """(onset frame, frame 10 later, expert point) of twelve bleeding clips of new patients
-    (seed 21), where the source is visible at the onset."""
+    """(onset frame, the frames 10, 11 and 12 later, expert point) of twelve bleeding clips of
+    new patients (seed 21), where the source is visible at the onset."""
     from mmbleed.datasets import generate_synthetic_esd
     out = str(tmp_path_factory.mktemp('unseen_esd'))
     generate_synthetic_esd(out, preset='small', seed=21, num_patients=6,
@@ -34,8 +34,9 @@ def unseen_onsets(tmp_path_factory):
         if onset is None or onset < 0 or not expert:
             continue
         with ClipReader.from_entry(root, entry) as reader:
-            frame, later = reader.get_many([onset, onset + 10])
-        onsets.append((np.asarray(frame), np.asarray(later), np.asarray(expert[0]['point'])))
+            frame, *later = reader.get_many([onset, onset + 10, onset + 11, onset + 12])
+        onsets.append((np.asarray(frame), [np.asarray(f) for f in later],
+                       np.asarray(expert[0]['point'])))
     return onsets
 
 

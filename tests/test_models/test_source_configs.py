@@ -37,7 +37,9 @@ def test_cpu_config_builds(name):
         model = MODELS.build(cfg.model).model
     else:
         model = MODELS.build(cfg.model)
-    assert model.lookahead == cfg.test_dataloader.dataset.lookahead
+    # validation and test load the frames up to the last evidence frame a prediction reads
+    for loader in (cfg.val_dataloader, cfg.test_dataloader):
+        assert loader.dataset.lookahead == max(model.predict_lookaheads, default=0)
     train = cfg.train_dataloader.dataset
     for dataset in (train.datasets if train.type == 'ConcatDataset' else [train]):
         assert dataset.lookahead == model.lookahead and dataset.frames == 'onset'
@@ -60,9 +62,12 @@ def test_ablations_change_only_their_part():
                                    m.prior_skip),
         'plain-prior': lambda m: (m.prior_surround_sigma is None, m.prior_skip,
                                   m.prior_sigma == full.prior_sigma),
+        'single-evidence-frame': lambda m: (m.predict_lookaheads is None,
+                                            m.lookahead == full.lookahead),
     }
     assert full.align_evidence is True and full.align_finest_scale == 0
     assert full.prior_skip and full.prior_surround_sigma == 10.0
+    assert tuple(full.predict_lookaheads) == (10, 11, 12) and full.lookahead == 10
     for part, check in expected.items():
         name = FULL.replace('_synthetic', f'_{part}_synthetic')
         model = load(name).model
@@ -74,7 +79,7 @@ def test_paper_config_builds():
     cfg = load('bleedorigin-source_vit-base_synthetic-esd-780x670.py')
     assert cfg.model.encoder.arch == 'base' and cfg.model.codec.input_size == (512, 448)
     model = MODELS.build(cfg.model)
-    assert model.lookahead == 10
+    assert model.lookahead == 10 and model.predict_lookaheads == (10, 11, 12)
 
 
 def test_cpu_config_trains_and_tests_with_lookahead(tiny_esd, tmp_path):

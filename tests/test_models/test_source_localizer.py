@@ -377,6 +377,21 @@ def test_red_mask_rule_centre_surround_ignores_a_wide_area_that_turned_red():
         RedMaskLocalizer(smooth_sigma=2.0, surround_sigma=1.0)
 
 
+def test_red_mask_rule_averages_several_evidence_frames():
+    frame, later, sources, decoy, meta = _source_decoy_source()
+
+    def predict(lookahead):
+        sample = _sample(meta, later=later)
+        RedMaskLocalizer(lookahead=lookahead, smooth_sigma=1.0)(frame, [sample])
+        return sample.pred_point
+
+    assert np.linalg.norm(predict(2) - decoy[0]) <= 1.5  # t+2 alone: the decoy
+    assert np.linalg.norm(predict((1, 2, 3)) - sources[0]) <= 1.5  # the mean: the source
+    for bad in ((), (0, 2), -1):
+        with pytest.raises(ValueError, match='one frame count >= 0 or several >= 1'):
+            RedMaskLocalizer(lookahead=bad)
+
+
 def _red_appears_while_the_camera_moves(rng, n, shift=(5, 3)):
     """Like :func:`_red_appears` on tissue with bright red vessels, but the camera moves by
     ``shift`` input px between the frame and the evidence frame: the vessels' moved edges look
@@ -463,6 +478,60 @@ def test_red_mask_rule_with_alignment_ignores_the_camera_motion():
         RedMaskLocalizer(align_evidence=True)
     with pytest.raises(ValueError, match='needs lookahead > 0'):
         tiny_localizer(lookahead=0, align_evidence=True)
+
+
+def _source_decoy_source():
+    """A frame and the three after it: red appears at the source in frames t+1 and t+3 but
+    at a decoy in t+2 (say smoke hid the source there). Returns the frame (1, 3, H, W), the
+    later frames (3, 3, H, W), the source and the decoy (1, 2), and the sample's metainfo."""
+    frames, sources = _red_appears(np.random.default_rng(3), 1)
+    frame = frames[:, :3]
+    decoy = (sources + [[30.0, 0.0]]) % [[INPUT[0] - 6, INPUT[1] - 6]] + 3
+    base = frame[0].numpy()[None]
+    later = torch.from_numpy(np.concatenate([
+        _red_appears_at(base, sources), _red_appears_at(base, decoy),
+        _red_appears_at(base, sources)]))
+    meta = dict(scale_factor=(1.0, 1.0), frame_idx=0, num_frames=20, clip_id='c1')
+    return frame, later, sources, decoy, meta
+
+
+def test_prediction_averages_the_heat_maps_of_several_evidence_frames():
+    """predict_lookaheads (1, 2, 3): the heat map is the mean of the frame's maps with each
+    evidence frame; frame t+2 alone names the decoy, the mean the source; locate() takes the
+    three frames and answers the same."""
+    torch.manual_seed(0)
+    frame, later, sources, decoy, meta = _source_decoy_source()
+    model = tiny_localizer(lookahead=2, predict_lookaheads=(1, 2, 3), prior_skip=True,
+                           prior_sigma=1.0).eval()
+    with torch.no_grad():
+        heat = model(frame, [_sample(meta, later=later)], mode='tensor')
+        each = [model.heatmaps(torch.cat([frame, later[d][None]], 1)) for d in range(3)]
+    torch.testing.assert_close(heat, torch.stack(each).mean(0))
+
+    def argmax(h):
+        idx = int(h[0].flatten().argmax())
+        return np.array([idx % INPUT[0], idx // INPUT[0]], np.float32)
+
+    assert np.linalg.norm(argmax(each[1]) - decoy[0]) <= 2.0  # t+2 alone: the decoy
+    assert np.linalg.norm(argmax(heat) - sources[0]) <= 2.0  # the mean: the source
+    sample = _sample(meta, later=later)
+    with torch.no_grad():
+        model(frame, [sample], mode='predict')
+    image = frame[0].numpy().transpose(1, 2, 0).copy()
+    evidence = [f.numpy().transpose(1, 2, 0).copy() for f in later]
+    np.testing.assert_allclose(model.locate(image, evidence).point, sample.pred_point,
+                               atol=1e-4)
+    with pytest.raises(ValueError, match='give those 3 frames as evidence_frame, got 1'):
+        model.locate(image, evidence[0])
+    # the data must carry the frames up to t+3 unless the clip ends before
+    with pytest.raises(ValueError, match=r'3 frames after frame 0 of clip c1 .* lookahead >= 3'):
+        model(frame, [_sample(meta, later=later[:2])], mode='predict')
+    ends = dict(meta, num_frames=3)  # frames 0, 1, 2: frame 2 stands in for t+3
+    model(frame, [_sample(ends, later=later[:2])], mode='predict')
+    with pytest.raises(ValueError, match='needs lookahead > 0'):
+        tiny_localizer(lookahead=0, predict_lookaheads=(1, ))
+    with pytest.raises(ValueError, match='>= 1'):
+        tiny_localizer(lookahead=2, predict_lookaheads=(0, 2))
 
 
 def test_localizer_reads_the_aligned_evidence_frame():

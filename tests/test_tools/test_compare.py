@@ -171,6 +171,30 @@ def test_stale_cache_is_run_again_and_only_for_rows_allowed(tmp_path, monkeypatc
     _run(tmp_path, rows, cache, '--rows', 'Nobody', status=1)  # unknown row name
 
 
+def test_a_changed_setting_in_the_config_reruns_the_row(tmp_path):
+    config = tmp_path / 'lk.py'
+    config.write_text("_base_ = ['./base.py']\nmodel = dict(window=15)\n")
+    (tmp_path / 'base.py').write_text("model = dict(type='LK', levels=3)\n")
+    rows = tmp_path / 'rows.py'
+    rows.write_text(f"rows = [dict(name='LK', kind='test', stage='track', config={str(config)!r},"
+                    "\n             checkpoint=None)]\n")
+    cache = tmp_path / 'cache'
+    cache.mkdir()
+    data = dict(name='LK', kind='test', config=str(config),
+                config_sha256=compare.config_sha256(str(config)), checkpoint=None,
+                sha256=None, command='python x', metrics={'track/PCK@5%': 0.4})
+    (cache / 'lk.json').write_text(json.dumps(data))
+    assert '| LK |' in _run(tmp_path, rows, cache, '--collect-only')
+    # the same settings written another way: the same config
+    config.write_text("_base_ = ['./base.py']\nmodel = dict(window=15)  # the window\n")
+    assert '| LK |' in _run(tmp_path, rows, cache, '--collect-only')
+    # a setting changed in a _base_ file: the cache no longer counts
+    (tmp_path / 'base.py').write_text("model = dict(type='LK', levels=4)\n")
+    md = _run(tmp_path, rows, cache, '--collect-only')
+    assert '| LK |' not in md.split('## Rows')[0]
+    assert '- LK: cache ' in md and 'is for another config or checkpoint' in md
+
+
 def test_streaming_json_is_taken_when_it_matches(tmp_path):
     ann = tmp_path / 'annotations' / 'test.json'
     ann.parent.mkdir()

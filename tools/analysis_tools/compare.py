@@ -31,12 +31,14 @@ row has a unique ``name`` and a ``kind``:
 Caching: a ``test``, ``readout`` or ``streaming`` row's result is ``<cache dir>/<slug>.json``
 (slug: the row's optional ``cache`` field, for two rows of one config with different
 weights, else the config's file name without ``.py``; the cache dir, ``docs/results/cache``, is
-committed with the report) holding ``name, kind, config, checkpoint, sha256, command,
-metrics``; it is used while its config path and the checkpoint's sha256 match the row, and
-the row is run again otherwise. When the checkpoint is not in this checkout (checkpoints
-live in work dirs, which a clone does not have), a cache for the row's config and checkpoint
-path is used as it is and the run says so: the report keeps the row, with the sha256 of the
-weights that made it, instead of losing it. Runs write their work dirs under
+committed with the report) holding ``name, kind, config, config_sha256, checkpoint, sha256,
+command, metrics``; it is used while its config path, the config's content (the sha256 of the
+resolved config, its ``_base_`` files included: a changed setting reruns the row) and the
+checkpoint's sha256 match the row, and the row is run again otherwise (a cache written before
+``config_sha256`` was recorded is matched on the other two). When the checkpoint is not in
+this checkout (checkpoints live in work dirs, which a clone does not have), a cache for the
+row's config and checkpoint path is used as it is and the run says so: the report keeps the
+row, with the sha256 of the weights that made it, instead of losing it. Runs write their work dirs under
 ``--work-dir``. A streaming row without a valid cache takes the existing ``result`` JSON
 when it names the row's config and checkpoint and is not older than the checkpoint file. A
 rules row's cache is its ``result`` JSON (no weights to hash; default
@@ -191,6 +193,22 @@ def row_command(row: dict, split: str) -> str:
 _SHA256: Dict[tuple, str] = {}
 
 
+def config_sha256(path: str) -> Optional[str]:
+    """Hex sha256 of a config as MMEngine resolves it (``_base_`` files merged, ``{{...}}``
+    substituted): the same for the same settings, whichever file a setting lives in; None
+    when there is no such file."""
+    if not osp.isfile(path):
+        return None
+    return hashlib.sha256(Config.fromfile(path).pretty_text.encode('utf-8')).hexdigest()
+
+
+def _same_config(cache: dict, row: dict) -> bool:
+    """The cache was made with the row's config, by path and (when recorded) content."""
+    recorded = cache.get('config_sha256')
+    return cache.get('config') == row['config'] and (
+        recorded is None or recorded == config_sha256(row['config']))
+
+
 def sha256_of(path: Optional[str]) -> Optional[str]:
     """Hex sha256 of a file's bytes (``None`` for no file), hashed once per file version."""
     if not path:
@@ -337,7 +355,7 @@ def cached_result(row: dict, split: str, cache_dir: str, work_dir: str, may_run:
     if ckpt and not osp.isfile(ckpt):
         if osp.isfile(path) and not force:
             cache = read_json(path)
-            if cache.get('config') == row['config'] and cache.get('checkpoint') == ckpt:
+            if _same_config(cache, row) and cache.get('checkpoint') == ckpt:
                 print(f"  note: {ckpt} is not in this checkout; the result cached for its "
                       f"weights (sha256 {str(cache.get('sha256'))[:12]}...) is used")
                 return cache, ''
@@ -350,7 +368,7 @@ def cached_result(row: dict, split: str, cache_dir: str, work_dir: str, may_run:
         reason = f'no cached result ({path})'
     else:
         cache = read_json(path)
-        if cache.get('config') == row['config'] and cache.get('sha256') == sha:
+        if _same_config(cache, row) and cache.get('sha256') == sha:
             return cache, ''
         reason = f'cache {path} is for another config or checkpoint'
     metrics = None
@@ -368,7 +386,8 @@ def cached_result(row: dict, split: str, cache_dir: str, work_dir: str, may_run:
                 raise RuntimeError(why)
         else:
             metrics = run_test(row, split, work_dir)
-    cache = dict(name=row['name'], kind=row['kind'], config=row['config'], checkpoint=ckpt,
+    cache = dict(name=row['name'], kind=row['kind'], config=row['config'],
+                 config_sha256=config_sha256(row['config']), checkpoint=ckpt,
                  sha256=sha, command=row_command(row, split),
                  metrics={k: _finite(v) for k, v in sorted(metrics.items())})
     write_atomically(path, json.dumps(cache, indent=2, sort_keys=True) + '\n')

@@ -2,11 +2,16 @@
 # onset frame of each bleeding clip, with its n = 10 optical-flow pseudo-labels (§4.1.3), for
 # training (the paper's setting; the later annotated frames, where blood has spread, teach
 # another task: see docs/source_localization.md), validation and test. Each sample also
-# loads the frames up to lookahead = 10 frames after it (its evidence frames, see
-# mmbleed.models.detectors.BleedSourceLocalizer); the heat map is at the input resolution.
+# loads the frames up to lookahead = 10 frames after it (12 at validation and test; its
+# evidence frames, see mmbleed.models.detectors.BleedSourceLocalizer); the heat map is at the
+# input resolution.
 _base_ = ['./synthetic_esd_source.py']
 
 lookahead = 10
+# at prediction, the heat maps of the onset frame paired with the frames 10, 11 and 12 frames
+# later are averaged (BleedSourceLocalizer's predict_lookaheads): validation and test load the
+# frames up to the last of them
+predict_lookaheads = (10, 11, 12)
 num_pseudo = 10
 input_size = (160, 136)  # (w, h) of the model input: half the small preset's 320x272
 codec = dict(
@@ -34,6 +39,6 @@ train_dataloader = dict(
     dataset=dict(
         frames='onset', num_pseudo=num_pseudo, lookahead=lookahead, pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(num_pseudo=0, lookahead=lookahead, pipeline=test_pipeline))
+    dataset=dict(num_pseudo=0, lookahead=max(predict_lookaheads), pipeline=test_pipeline))
 test_dataloader = dict(
-    dataset=dict(num_pseudo=0, lookahead=lookahead, pipeline=test_pipeline))
+    dataset=dict(num_pseudo=0, lookahead=max(predict_lookaheads), pipeline=test_pipeline))

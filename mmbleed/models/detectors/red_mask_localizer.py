@@ -13,9 +13,11 @@ the evidence frame is first warped onto the frame by optical flow
 (:class:`~mmbleed.models.fusion.EvidenceAlignment`), as that model's does; with
 ``surround_sigma`` the smoothed map minus its surround (a difference of Gaussians) is read, as
 that model's ``prior_surround_sigma`` does: a small spot of fresh blood stands out, red that
-appeared over a wide area (tissue uncovered by glare or haze moving away) does not.
+appeared over a wide area (tissue uncovered by glare or haze moving away) does not. With
+several Δ (``lookahead=(10, 11, 12)``) the smoothed maps of the evidence frames are averaged
+before the argmax, as that model's ``predict_lookaheads`` averages its heat maps.
 """
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -41,8 +43,9 @@ class RedMaskLocalizer(BaseModel):
             before the argmax (0 disables). Defaults to 2.0.
         surround_sigma (float): with a value > ``smooth_sigma``, the map smoothed at this
             sigma is subtracted (centre-surround); 0 disables. Defaults to 0.
-        lookahead (int): Δ; 0 reads the frame's red, Δ > 0 the red that appeared by frame
-            ``t + Δ`` (the dataset's ``lookahead`` must be at least Δ). Defaults to 0.
+        lookahead (int | Sequence[int]): Δ; 0 reads the frame's red, Δ > 0 the red that
+            appeared by frame ``t + Δ`` (the dataset's ``lookahead`` must be at least Δ);
+            several Δ (each > 0): the mean of their smoothed maps. Defaults to 0.
         align_evidence (bool): warp the evidence frame onto the frame by dense optical flow
             before the difference (needs ``lookahead > 0``). Defaults to False.
         align_preset (str): the DIS preset of that flow. Defaults to ``'medium'``.
@@ -56,7 +59,7 @@ class RedMaskLocalizer(BaseModel):
                  channel_order: str = 'bgr',
                  smooth_sigma: float = 2.0,
                  surround_sigma: float = 0.0,
-                 lookahead: int = 0,
+                 lookahead: Union[int, Sequence[int]] = 0,
                  align_evidence: bool = False,
                  align_preset: str = 'medium',
                  align_finest_scale: Optional[int] = None,
@@ -72,9 +75,13 @@ class RedMaskLocalizer(BaseModel):
             raise ValueError(f'surround_sigma ({surround_sigma}) must be larger than '
                              f'smooth_sigma ({smooth_sigma}): it is the neighbourhood')
         self.surround_sigma = surround_sigma
-        if lookahead < 0:
-            raise ValueError(f'lookahead must be >= 0 frames, got {lookahead}')
-        self.lookahead = int(lookahead)
+        lookaheads = (lookahead, ) if isinstance(lookahead, int) else tuple(lookahead)
+        if not lookaheads or min(lookaheads) < 0 or (len(lookaheads) > 1 and
+                                                     min(lookaheads) < 1):
+            raise ValueError('lookahead must be one frame count >= 0 or several >= 1, got '
+                             f'{lookahead}')
+        self.lookaheads = tuple(int(d) for d in lookaheads)
+        self.lookahead = max(self.lookaheads)
         self.evidence_alignment = build_evidence_alignment(
             align_evidence, self.lookahead, align_preset, channel_order, align_finest_scale)
 
@@ -103,11 +110,12 @@ class RedMaskLocalizer(BaseModel):
         return maps[:, 0]
 
     def _appeared_red(self, inputs: torch.Tensor,
-                      data_samples: Optional[List[BleedDataSample]]) -> torch.Tensor:
+                      data_samples: Optional[List[BleedDataSample]],
+                      lookahead: int) -> torch.Tensor:
         """``max(0, red(t + Δ) - red(t))`` per sample; the clip's last frame when it ends
         before ``t + Δ``."""
         feature = RedMaskFeature(num_frames=2, channel_order=self.channel_order)
-        pairs = stack_evidence_frames(inputs, data_samples, self.lookahead)
+        pairs = stack_evidence_frames(inputs, data_samples, lookahead)
         if self.evidence_alignment is not None:
             pairs = self.evidence_alignment(pairs)
         return feature(pairs)[:, 2]
@@ -118,7 +126,10 @@ class RedMaskLocalizer(BaseModel):
                 mode: str = 'predict') -> Union[Dict, List, torch.Tensor]:
         """``inputs``: ``(B, 3, H, W)`` in [0, 255]; modes 'predict' and 'tensor'."""
         if self.lookahead:
-            maps = self._smooth(self._appeared_red(inputs, data_samples))
+            maps = torch.stack([
+                self._smooth(self._appeared_red(inputs, data_samples, d))
+                for d in self.lookaheads
+            ]).mean(0)
         else:
             maps = self._smooth(red_mask_map(inputs, self.channel_order))
         if mode == 'tensor':

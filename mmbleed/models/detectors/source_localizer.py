@@ -23,7 +23,10 @@ first warped onto frame ``t`` by optical flow
 (:class:`~mmbleed.models.fusion.EvidenceAlignment`), so that the camera's and the tissue's
 motion in between do not count as red that appeared. ``lookahead=0`` is the paper's
 single-frame module. The pseudo-labelled frame ``t + n`` is paired with ``t + n + Δ`` the same
-way.
+way. At prediction (``predict_lookaheads``, e.g. 10, 11 and 12 frames) the heat maps of the
+frame paired with each of several evidence frames are averaged: one evidence frame can be
+covered by smoke or water, or catch a source before it has bled much; the average is right
+more often than any one of them (``docs/source_localization.md``).
 
 Inputs: ``inputs`` ``(B, 3, H, W)``, frame ``t`` in ``[0, 255]`` (BGR, resized to the model
 input by the pipeline; normalisation happens here because the Red-Mask needs raw intensities);
@@ -107,9 +110,19 @@ def stack_evidence_frames(inputs: torch.Tensor, data_samples: Optional[List[Blee
     ``t + Δ`` stacked on the channels (a sample on its clip's last frame is its own
     evidence), as float."""
     inputs = inputs.float()
+    later_frames = frames_after(data_samples, lookahead)
+    for sample, later in zip(data_samples, later_frames):
+        t, num_frames = sample.metainfo.get('frame_idx'), sample.metainfo.get('num_frames')
+        if len(later) < lookahead and t is not None and num_frames is not None and \
+                t + len(later) < num_frames - 1:
+            raise ValueError(
+                f'the evidence frame {lookahead} frames after frame {t} of clip '
+                f'{sample.metainfo.get("clip_id", "?")} is not in the data (it carries '
+                f'{len(later)} frames after it): set lookahead >= {lookahead} on the '
+                'SourceDataset')
     evidence = [
         later[evidence_index(0, lookahead, len(later))] if len(later) else inputs[i]
-        for i, later in enumerate(frames_after(data_samples, lookahead))
+        for i, later in enumerate(later_frames)
     ]
     return torch.cat([inputs, torch.stack(evidence).to(inputs)], dim=1)
 
@@ -131,6 +144,11 @@ class BleedSourceLocalizer(BaseModel):
         loss (dict): Eq. 5. Defaults to ``SourceLoss`` with the paper's weights.
         lookahead (int): Δ, frames between the frame and its evidence frame; 0 = the paper's
             single frame. Defaults to 0.
+        predict_lookaheads (Sequence[int], optional): at prediction (``predict`` and
+            ``tensor`` modes, :meth:`locate`), the heat map is the mean of those of the frame
+            paired with the evidence frame ``t + Δ`` for each Δ here (training uses
+            ``lookahead`` only); the data must carry the frames up to the largest. None: just
+            ``lookahead``. Needs ``lookahead > 0``. Defaults to None.
         use_red_mask (bool): False (ablation): the keys are the heat-map feature itself
             (K = Q), so Eq. 3 runs without the red prior. Defaults to True.
         num_pseudo (int): n, frames after the sample that carry pseudo-labels. Defaults to 10.
@@ -175,6 +193,7 @@ class BleedSourceLocalizer(BaseModel):
                  codec: dict,
                  loss: dict = dict(type='mmbleed.SourceLoss'),
                  lookahead: int = 0,
+                 predict_lookaheads: Optional[Sequence[int]] = None,
                  use_red_mask: bool = True,
                  num_pseudo: int = 10,
                  pseudo_per_sample: int = 2,
@@ -200,6 +219,15 @@ class BleedSourceLocalizer(BaseModel):
         if topk < 1:
             raise ValueError(f'topk must be >= 1, got {topk}')
         self.lookahead = int(lookahead)
+        if predict_lookaheads is not None and not self.lookahead:
+            raise ValueError('predict_lookaheads averages over evidence frames: it needs '
+                             f'lookahead > 0, got {lookahead}')
+        self.predict_lookaheads = tuple(
+            int(d) for d in (predict_lookaheads or ((self.lookahead, ) if lookahead else ())))
+        if self.lookahead and (not self.predict_lookaheads or
+                               min(self.predict_lookaheads) < 1):
+            raise ValueError('predict_lookaheads must be frame counts >= 1, got '
+                             f'{predict_lookaheads}')
         self.num_frames = 2 if self.lookahead else 1
         self.use_red_mask = use_red_mask
         self.num_pseudo = int(num_pseudo)
@@ -288,12 +316,23 @@ class BleedSourceLocalizer(BaseModel):
                 mode: str = 'tensor') -> Union[Dict, List, torch.Tensor]:
         if mode == 'loss':
             return self._loss(inputs, data_samples)
-        frames = self._frames(inputs, data_samples)
         if mode == 'tensor':
-            return self.heatmaps(frames)
+            return self.predict_heatmaps(inputs, data_samples)
         if mode == 'predict':
-            return self._predict(self.heatmaps(frames), data_samples)
+            return self._predict(self.predict_heatmaps(inputs, data_samples), data_samples)
         raise RuntimeError(f'Invalid mode "{mode}"')
+
+    def predict_heatmaps(self, inputs: torch.Tensor,
+                         data_samples: Optional[List[BleedDataSample]] = None) -> torch.Tensor:
+        """``(B, 3, H, W)`` frames ``t`` → ``(B, H, W)`` the heat maps predictions decode:
+        the mean over ``predict_lookaheads`` of the frame paired with each evidence frame
+        (all pairs in one batch), or the frame's own map without look-ahead."""
+        if not self.lookahead:
+            return self.heatmaps(inputs.float())
+        pairs = torch.cat([stack_evidence_frames(inputs, data_samples, d)
+                           for d in self.predict_lookaheads])
+        heat = self.heatmaps(pairs)
+        return heat.view(len(self.predict_lookaheads), -1, *heat.shape[-2:]).mean(0)
 
     # -- inputs ------------------------------------------------------------------------------
     def _frames(self, inputs: torch.Tensor,
@@ -399,39 +438,52 @@ class BleedSourceLocalizer(BaseModel):
 
     @torch.no_grad()
     def locate(self, frame: np.ndarray,
-               evidence_frame: Optional[np.ndarray] = None) -> SourcePrediction:
+               evidence_frame: Union[np.ndarray, Sequence[np.ndarray], None] = None
+               ) -> SourcePrediction:
         """Localize the source in ``frame`` (original pixels in, original pixels out).
 
         Args:
             frame (np.ndarray): ``(H, W, 3)`` uint8 BGR, the onset frame, any size (resized
                 to the model input here, up or down).
-            evidence_frame (np.ndarray, optional): the frame ``lookahead`` frames later, the
-                same size; required when ``lookahead > 0``, refused when it is 0.
+            evidence_frame (np.ndarray | Sequence[np.ndarray], optional): the frames
+                ``predict_lookaheads`` frames later, in that order (one array when there is
+                one), the same size; required when ``lookahead > 0``, refused when it is 0.
         """
         self._check_frame(frame, 'the frame')
+        after = ' and '.join(str(d) for d in self.predict_lookaheads)
         if self.lookahead and evidence_frame is None:
             raise ValueError(f'this localizer was trained with lookahead={self.lookahead}: '
-                             f'give the frame {self.lookahead} frames after the onset as '
+                             f'give the frames {after} frames after the onset as '
                              'evidence_frame')
         if not self.lookahead and evidence_frame is not None:
             raise ValueError('this localizer was trained on single frames (lookahead=0): '
                              'it takes no evidence_frame')
-        frames = [frame]
-        if evidence_frame is not None:
-            self._check_frame(evidence_frame, 'the evidence frame')
-            if evidence_frame.shape != frame.shape:
-                raise ValueError(f'the evidence frame is {evidence_frame.shape[1]}x'
-                                 f'{evidence_frame.shape[0]} but the frame is '
-                                 f'{frame.shape[1]}x{frame.shape[0]}: they must be the same '
-                                 'video')
-            frames.append(evidence_frame)
+        evidence = ([] if evidence_frame is None else
+                    [evidence_frame] if isinstance(evidence_frame, np.ndarray) else
+                    list(evidence_frame))
+        if self.lookahead and len(evidence) != len(self.predict_lookaheads):
+            raise ValueError(f'this localizer averages the evidence frames {after} frames '
+                             f'after the onset: give those {len(self.predict_lookaheads)} '
+                             f'frames as evidence_frame, got {len(evidence)}')
+        for later in evidence:
+            self._check_frame(later, 'the evidence frame')
+            if later.shape != frame.shape:
+                raise ValueError(f'the evidence frame is {later.shape[1]}x{later.shape[0]} '
+                                 f'but the frame is {frame.shape[1]}x{frame.shape[0]}: they '
+                                 'must be the same video')
         w_in, h_in = self.codec.input_size
         h, w = frame.shape[:2]
-        resized = [cv2.resize(f, (w_in, h_in), interpolation=cv2.INTER_LINEAR) for f in frames]
-        tensor = torch.from_numpy(np.concatenate(resized, axis=2).transpose(2, 0, 1).copy())
+
+        def to_tensor(image: np.ndarray) -> torch.Tensor:
+            resized = cv2.resize(image, (w_in, h_in), interpolation=cv2.INTER_LINEAR)
+            return torch.from_numpy(resized.transpose(2, 0, 1).copy())
+
         device = next(self.parameters()).device
+        first = to_tensor(frame)
+        pairs = torch.stack([torch.cat([first, to_tensor(later)]) for later in evidence]
+                            if evidence else [first])
         was_training = self.training
         self.eval()
-        heat = self.heatmaps(tensor[None].to(device))
+        heat = self.heatmaps(pairs.to(device)).mean(0)
         self.train(was_training)
-        return self._decode(heat[0], dict(scale_factor=(w_in / w, h_in / h)))
+        return self._decode(heat, dict(scale_factor=(w_in / w, h_in / h)))
