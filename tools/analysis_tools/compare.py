@@ -38,8 +38,8 @@ checkpoint's sha256 match the row, and the row is run again otherwise (a cache w
 ``config_sha256`` was recorded is matched on the other two). When the checkpoint is not in
 this checkout (checkpoints live in work dirs, which a clone does not have), a cache for the
 row's config and checkpoint path is used as it is and the run says so: the report keeps the
-row, with the sha256 of the weights that made it, instead of losing it. Runs write their work dirs under
-``--work-dir``. A streaming row without a valid cache takes the existing ``result`` JSON
+row, with the sha256 of the weights that made it, instead of losing it. Runs write their
+work dirs under ``--work-dir``. A streaming row without a valid cache takes the existing ``result`` JSON
 when it names the row's config and checkpoint and is not older than the checkpoint file. A
 rules row's cache is its ``result`` JSON (no weights to hash; default
 ``<cache dir>/<slug>.json``); it is used while it is for the list's split. A row whose
