@@ -29,24 +29,23 @@ row has a unique ``name`` and a ``kind``:
   stage's task).
 
 Caching: a ``test``, ``readout`` or ``streaming`` row's result is ``<cache dir>/<slug>.json``
-(slug: the row's optional ``cache`` field, for two rows of one config with different
-weights, else the config's file name without ``.py``; the cache dir, ``docs/results/cache``, is
+(slug: the row's optional ``cache`` field, for two rows of one config with different weights,
+else the config's file name without ``.py``; the cache dir, ``docs/results/cache``, is
 committed with the report) holding ``name, kind, config, config_sha256, checkpoint, sha256,
 command, metrics``; it is used while its config path, the config's content (the sha256 of the
 resolved config, its ``_base_`` files included: a changed setting reruns the row) and the
 checkpoint's sha256 match the row, and the row is run again otherwise (a cache written before
-``config_sha256`` was recorded is matched on the other two). When the checkpoint is not in
-this checkout (checkpoints live in work dirs, which a clone does not have), a cache for the
-row's config and checkpoint path is used as it is and the run says so: the report keeps the
-row, with the sha256 of the weights that made it, instead of losing it. Runs write their
-work dirs under ``--work-dir``. A streaming row without a valid cache takes the existing ``result`` JSON
-when it names the row's config and checkpoint and is not older than the checkpoint file. A
-rules row's cache is its ``result`` JSON (no weights to hash; default
-``<cache dir>/<slug>.json``); it is used while it is for the list's split. A row whose
-checkpoint is missing and has no cache is listed under "Not run" with the reason and the
-rest of the report is written. Rerunning on the same caches writes the same bytes: no
-timestamps, no absolute paths (paths are written as the list and the command line give
-them), rows in list order.
+``config_sha256`` was recorded is matched on the other two). When the checkpoint is not in this
+checkout (checkpoints live in work dirs, which a clone does not have), a cache for the row's
+config and checkpoint path is used as it is and the run says so: the report keeps the row, with
+the sha256 of the weights that made it, instead of losing it. Runs write their work dirs under
+``--work-dir``. A streaming row without a valid cache takes the existing ``result`` JSON when
+it names the row's config and checkpoint and is not older than the checkpoint file. A rules
+row's cache is its ``result`` JSON (no weights to hash; default ``<cache dir>/<slug>.json``);
+it is used while it is for the list's split. A row whose checkpoint is missing and has no cache
+is listed under "Not run" with the reason and the rest of the report is written. Rerunning on
+the same caches writes the same bytes: no timestamps, no absolute paths (paths are written as
+the list and the command line give them), rows in list order.
 
 Example::
 
