@@ -36,6 +36,11 @@ rows = [
     dict(name='YOLOX-tiny', kind='readout',
          config='configs/baselines/yolox-tiny_synthetic-esd-small.py',
          checkpoint='work_dirs/yolox-tiny_synthetic-esd-small/epoch_40.pth'),
+    # the plateau run: 96 epochs, constant learning rate to epoch 88 (README, "YOLO-style
+    # baselines"; tools/train.py with --cfg-options train_cfg.max_epochs=96 ...)
+    dict(name='YOLOX-tiny, 96 epochs', kind='readout',
+         config='configs/baselines/yolox-tiny_synthetic-esd-small.py',
+         checkpoint='work_dirs/plateau/yolox-tiny/epoch_96.pth', cache='yolox-tiny_96-epochs'),
     # source localization
     dict(name='Heat-map regressor (slim ResNet-18, 12 epochs)', kind='test', stage='source',
          config='configs/source/heatmap-regressor_resnet18-tiny_synthetic-esd-small.py',
