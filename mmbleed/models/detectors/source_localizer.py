@@ -326,13 +326,13 @@ class BleedSourceLocalizer(BaseModel):
                          data_samples: Optional[List[BleedDataSample]] = None) -> torch.Tensor:
         """``(B, 3, H, W)`` frames ``t`` → ``(B, H, W)`` the heat maps predictions decode:
         the mean over ``predict_lookaheads`` of the frame paired with each evidence frame
-        (all pairs in one batch), or the frame's own map without look-ahead."""
+        (one pair after the other, so that the peak memory is that of one pair), or the
+        frame's own map without look-ahead."""
         if not self.lookahead:
             return self.heatmaps(inputs.float())
-        pairs = torch.cat([stack_evidence_frames(inputs, data_samples, d)
-                           for d in self.predict_lookaheads])
-        heat = self.heatmaps(pairs)
-        return heat.view(len(self.predict_lookaheads), -1, *heat.shape[-2:]).mean(0)
+        heat = sum(self.heatmaps(stack_evidence_frames(inputs, data_samples, d))
+                   for d in self.predict_lookaheads)
+        return heat / len(self.predict_lookaheads)
 
     # -- inputs ------------------------------------------------------------------------------
     def _frames(self, inputs: torch.Tensor,
@@ -480,10 +480,9 @@ class BleedSourceLocalizer(BaseModel):
 
         device = next(self.parameters()).device
         first = to_tensor(frame)
-        pairs = torch.stack([torch.cat([first, to_tensor(later)]) for later in evidence]
-                            if evidence else [first])
+        pairs = [torch.cat([first, to_tensor(later)]) for later in evidence] or [first]
         was_training = self.training
         self.eval()
-        heat = self.heatmaps(pairs.to(device)).mean(0)
+        heat = sum(self.heatmaps(pair[None].to(device))[0] for pair in pairs) / len(pairs)
         self.train(was_training)
         return self._decode(heat, dict(scale_factor=(w_in / w, h_in / h)))
