@@ -224,8 +224,7 @@ class BleedSourceLocalizer(BaseModel):
                              f'lookahead > 0, got {lookahead}')
         self.predict_lookaheads = tuple(
             int(d) for d in (predict_lookaheads or ((self.lookahead, ) if lookahead else ())))
-        if self.lookahead and (not self.predict_lookaheads or
-                               min(self.predict_lookaheads) < 1):
+        if self.lookahead and min(self.predict_lookaheads) < 1:
             raise ValueError('predict_lookaheads must be frame counts >= 1, got '
                              f'{predict_lookaheads}')
         self.num_frames = 2 if self.lookahead else 1
