@@ -8,15 +8,22 @@ Upstream problems (mmengine 0.10.7, torch >= 2.x CPU builds):
    keeps the default ``nccl`` backend, which does not exist without CUDA.
 2. ``Runner.wrap_model`` always passes ``device_ids=[LOCAL_RANK]`` to DDP, and torch refuses
    ``device_ids`` for a module on the CPU.
+3. A process that exits without ``destroy_process_group()`` (mmengine's Runner never calls
+   it) can abort with SIGABRT while the interpreter shuts down: gloo's worker threads still
+   hold work objects whose tensors need the GIL (pytorch/pytorch#179291, left open
+   upstream). Seen once in CI: rank 0 of a two-process ``mim train`` died after a finished
+   run.
 
 Fix: (1) when no CUDA device is available, the launcher initialises the ``gloo`` process
 group directly; (2) :class:`CPUCompatibleDDP` (registered in ``mmbleed.MODEL_WRAPPERS``; the
 configs' ``model_wrapper_cfg`` names it) drops ``device_ids`` for a CPU module and is plain
-``MMDistributedDataParallel`` otherwise.
+``MMDistributedDataParallel`` otherwise; (3) the gloo initialiser registers an ``atexit``
+handler that destroys the process group while the interpreter is still whole.
 
 Delete this module when MMEngine's launcher and ``wrap_model`` handle CPU-only hosts
 (upstream mmengine > 0.10.7).
 """
+import atexit
 import os
 
 import torch
@@ -47,6 +54,14 @@ def _init_dist_pytorch(backend: str = 'nccl',
         rank=int(os.environ['RANK']),
         world_size=int(os.environ['WORLD_SIZE']),
         **kwargs)
+    atexit.unregister(_destroy_process_group_at_exit)  # once, however often initialised
+    atexit.register(_destroy_process_group_at_exit)
+
+
+def _destroy_process_group_at_exit() -> None:
+    """Tear the gloo process group down before interpreter finalisation (problem 3)."""
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
 
 
 @MODEL_WRAPPERS.register_module()
