@@ -50,5 +50,13 @@ def python_tool(script: str, *args: str, **kwargs) -> subprocess.CompletedProces
 
 
 def explain(out: subprocess.CompletedProcess) -> str:
-    return f'exit {out.returncode}\n--- stdout\n{out.stdout[-4000:]}\n' \
-           f'--- stderr\n{out.stderr[-4000:]}'
+    """Exit status, the tail of stdout, and the lines of stderr that name a failure (a
+    crashed worker's message sits far above the launcher's traceback) before its tail."""
+    cues = ('error', 'terminate', 'abort', 'exception', 'killed', 'signal')
+    failure_lines = [
+        line for line in out.stderr.splitlines()
+        if any(cue in line.lower() for cue in cues)
+    ]
+    return (f'exit {out.returncode}\n--- stdout\n{out.stdout[-4000:]}\n'
+            f'--- stderr lines naming a failure\n' + '\n'.join(failure_lines[:40]) +
+            f'\n--- stderr\n{out.stderr[-4000:]}')
