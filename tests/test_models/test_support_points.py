@@ -271,6 +271,24 @@ def test_recovery_finds_the_tissue_again_after_the_tracker_lost_it():
     assert tracker.reanchored_at == []
 
 
+def test_recovery_finds_faint_tissue_that_sifts_default_contrast_misses():
+    """The same loss and camera move on tissue of 30 % contrast (the synthetic frames'
+    tissue is faint): OpenCV's default SIFT contrast threshold (0.04) finds almost no key
+    points there and the point stays held; the default ``recover_contrast`` (0.01)
+    re-anchors and follows the tissue."""
+    img = sharp_tissue().astype(np.float32)
+    faint = np.clip((img - 128.0) * 0.3 + 128.0, 0, 255).astype(np.uint8)
+    moved = shifted(faint, 10.0, 5.0)
+    frames = [faint, faint, moved, moved, moved, moved]
+    for contrast, reanchored, end in ((0.04, [], SOURCE), (None, [4], SOURCE + [10.0, 5.0])):
+        kwargs = {} if contrast is None else dict(recover_contrast=contrast)
+        tracker = SupportPointTracker(LosingTracker(lose_at=3), recover_after=2, **kwargs)
+        tracker.init(faint, SOURCE)
+        outs = [tracker.step(f) for f in frames]
+        assert tracker.reanchored_at == reanchored, contrast
+        np.testing.assert_allclose(outs[-1].points, end, atol=0.5)
+
+
 def test_a_frame_without_tissue_tracks_the_query_directly():
     inner = ScriptedTracker({1: similarity(0.0, 1.0, [1.0, 2.0])})
     tracker = scripted(inner)
@@ -294,5 +312,7 @@ def test_builds_from_a_config_and_refuses_bad_arguments():
         SupportPointTracker(PyramidalLKTracker(), recover_after=-1)
     with pytest.raises(ValueError, match='appearance_search >= 0'):
         SupportPointTracker(PyramidalLKTracker(), appearance_search=-1)
+    with pytest.raises(ValueError, match='recover_features >= 1 and recover_contrast > 0'):
+        SupportPointTracker(PyramidalLKTracker(), recover_contrast=0.0)
     with pytest.raises(TypeError, match='BasePointTracker or its config'):
         SupportPointTracker(object())
