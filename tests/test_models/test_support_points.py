@@ -271,7 +271,7 @@ def test_recovery_finds_the_tissue_again_after_the_tracker_lost_it():
     assert tracker.reanchored_at == []
 
 
-def test_recovery_finds_faint_tissue_that_sifts_default_contrast_misses():
+def test_recovery_finds_faint_tissue_that_the_default_sift_contrast_misses():
     """The same loss and camera move on tissue of 30 % contrast (the synthetic frames'
     tissue is faint): OpenCV's default SIFT contrast threshold (0.04) finds almost no key
     points there and the point stays held; the default ``recover_contrast`` (0.01)
