@@ -1,5 +1,7 @@
 # Copyright (c) mmbleed contributors. All rights reserved.
 import os
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -36,8 +38,6 @@ def test_cpu_init_and_ddp_wrap(single_process_group):
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only path')
 def test_gloo_process_group_destroyed_at_exit(tmp_path):
     """The exit handlers run while the interpreter is whole and leave no process group."""
-    import subprocess
-    import sys
     script = tmp_path / 'init_then_exit.py'
     script.write_text(
         'import atexit, torch.distributed as dist\n'
