@@ -215,6 +215,32 @@ def test_the_appearance_search_forgives_small_misfits_only():
     assert searching.appearance(img, similarity(0.0, 1.0, [15.0, 0.0])) < 0.45
 
 
+def faint_noisy_tissue(seed: int) -> np.ndarray:
+    """``tissue()`` at a fifth of its contrast with fresh pixel noise (sd 6 grey levels) in
+    each frame: faint mucosa as a sensor sees it."""
+    img = tissue().astype(np.float32)
+    img = 128.0 + 0.2 * (img - img.mean())
+    img += np.random.default_rng(seed).normal(0.0, 6.0, img.shape[:2])[..., None]
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def test_the_blurred_check_sees_faint_tissue_through_pixel_noise():
+    """The view did not move, only the noise is new: on raw 11-px patches (the defaults)
+    the right fit correlates below the threshold (0.5) and is refused; 17-px patches of
+    the frames blurred by 2 px pass it above 0.9 and still refuse fits 12 and 20 px off."""
+    reference, later = faint_noisy_tissue(1), faint_noisy_tissue(2)
+    raw = SupportPointTracker(PyramidalLKTracker())
+    blurred = SupportPointTracker(PyramidalLKTracker(), appearance_blur=2.0,
+                                  appearance_radius=8)
+    for tracker in (raw, blurred):
+        tracker.init(reference, SOURCE)
+    right = np.eye(2, 3)
+    assert raw.appearance(later, right) < 0.5
+    assert blurred.appearance(later, right) > 0.9
+    for wrong in (similarity(0.0, 1.0, [12.0, 0.0]), similarity(0.0, 1.0, [20.0, 5.0])):
+        assert blurred.appearance(later, wrong) < 0.5
+
+
 class LosingTracker(BasePointTracker):
     """Keeps its points where they were given (a static view), but after its first
     ``init`` loses every one of them from frame ``lose_at`` on, for good: it reports
@@ -308,6 +334,8 @@ def test_builds_from_a_config_and_refuses_bad_arguments():
         SupportPointTracker(PyramidalLKTracker(), num_support=4)
     with pytest.raises(ValueError, match='appearance_thr in'):
         SupportPointTracker(PyramidalLKTracker(), appearance_thr=1.5)
+    with pytest.raises(ValueError, match='appearance_blur >= 0'):
+        SupportPointTracker(PyramidalLKTracker(), appearance_blur=-1.0)
     with pytest.raises(ValueError, match='recover_after must be >= 0'):
         SupportPointTracker(PyramidalLKTracker(), recover_after=-1)
     with pytest.raises(ValueError, match='appearance_search >= 0'):

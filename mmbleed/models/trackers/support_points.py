@@ -25,13 +25,17 @@ moves the source with it:
    applied to their reference positions.
 3b. Appearance check (``appearance_thr``): the fit must also bring the tissue back. Each
    support point's grey patch in the reference frame (``2 * appearance_radius + 1`` px
-   square) is matched by normalised cross-correlation (``cv2.matchTemplate``) with this
-   frame around the square's position under the fit, rotated and zoomed with it, within
-   ``appearance_search`` px (the tissue also deforms); a fit whose median best
-   correlation is below ``appearance_thr`` is treated as failed. The wrapped tracker can
-   agree on a wrong motion for many points at once (flushing water or smoke moving across
-   the whole view, a tracker snapping to a look-alike texture), which RANSAC alone
-   accepts; the tissue then does not look like itself at the mapped positions.
+   square, the grey frame blurred by ``appearance_blur``) is matched by normalised
+   cross-correlation (``cv2.matchTemplate``) with this frame around the square's position
+   under the fit, rotated and zoomed with it, within ``appearance_search`` px (the tissue
+   also deforms); a fit whose median best correlation is below ``appearance_thr`` is
+   treated as failed. The wrapped tracker can agree on a wrong motion for many points at
+   once (flushing water or smoke moving across the whole view, a tracker snapping to a
+   look-alike texture), which RANSAC alone accepts; the tissue then does not look like
+   itself at the mapped positions. The sensor's pixel noise dominates a small patch of
+   faint mucosa (raw 11-px patches of a clear frame correlate at about 0.6 one frame
+   after the reference); ``appearance_blur`` can remove it before the comparison (off by
+   default: it did not hold on the test split).
 4. When a used fit keeps fewer than ``reanchor_share`` of the support points in view (the
    camera moved on and the tissue left the frame), or, for a frame-to-frame tracker, has
    fewer than ``reanchor_inlier_share`` of them as inliers, new support points are
@@ -102,6 +106,11 @@ class SupportPointTracker(BasePointTracker):
             with ``appearance_search=3`` for the CPU Track-On tracker and the MFT chain
             on the training and validation clips; docs/source_tracking.md).
         appearance_radius (int): half side of the compared patches (px). Defaults to 5.
+        appearance_blur (float): sigma (px) of the Gaussian blur of the grey frames whose
+            patches are compared (module docstring, step 3b); 0 compares raw pixels.
+            Defaults to 0 (2 px with 17-px patches and a threshold of 0.75 gained 8 points
+            of PCK@5 % on the training and validation clips and lost 5-7 on the test
+            split, so it is not the default; docs/source_tracking.md, fourth round).
         appearance_search (int): each patch is matched within this many px of its
             mapped position, which forgives the tissue's own deformation and a slightly
             imprecise fit. Defaults to 3.
@@ -141,6 +150,7 @@ class SupportPointTracker(BasePointTracker):
                  appearance_thr: float = 0.5,
                  appearance_radius: int = 5,
                  appearance_search: int = 3,
+                 appearance_blur: float = 0.0,
                  recover_after: int = 10,
                  recover_features: int = 1000,
                  recover_contrast: float = 0.01,
@@ -155,10 +165,12 @@ class SupportPointTracker(BasePointTracker):
                             ('reanchor_inlier_share', reanchor_inlier_share)):
             if not 0.0 <= share <= 1.0:
                 raise ValueError(f'{name} must be in [0, 1], got {share}')
-        if not -1.0 <= appearance_thr <= 1.0 or appearance_radius < 1 or appearance_search < 0:
-            raise ValueError(f'need appearance_thr in [-1, 1], appearance_radius >= 1 and '
-                             f'appearance_search >= 0, got {appearance_thr}, '
-                             f'{appearance_radius} and {appearance_search}')
+        if not -1.0 <= appearance_thr <= 1.0 or appearance_radius < 1 or \
+                appearance_search < 0 or appearance_blur < 0:
+            raise ValueError(f'need appearance_thr in [-1, 1], appearance_radius >= 1, '
+                             f'appearance_search >= 0 and appearance_blur >= 0, got '
+                             f'{appearance_thr}, {appearance_radius}, {appearance_search} '
+                             f'and {appearance_blur}')
         if recover_after < 0:
             raise ValueError(f'recover_after must be >= 0, got {recover_after}')
         if recover_features < 1 or recover_contrast <= 0:
@@ -179,6 +191,7 @@ class SupportPointTracker(BasePointTracker):
         self.appearance_thr = appearance_thr
         self.appearance_radius = appearance_radius
         self.appearance_search = appearance_search
+        self.appearance_blur = appearance_blur
         self.recover_after = recover_after
         self.recover_features = recover_features
         self.recover_contrast = recover_contrast
@@ -261,13 +274,16 @@ class SupportPointTracker(BasePointTracker):
         self.reanchored_at.append(self.frame_index)
 
     def _patches(self, frame: np.ndarray, transform: np.ndarray, radius: int) -> np.ndarray:
-        """Grey patches ``(S, 2 * radius + 1, 2 * radius + 1)`` of ``frame``: the reference
-        frame's squares around the support points, mapped by ``transform`` (rotated and
-        zoomed with it; bilinear, the border repeated outside the frame)."""
+        """Grey patches ``(S, 2 * radius + 1, 2 * radius + 1)`` of ``frame`` (blurred by
+        ``appearance_blur``): the reference frame's squares around the support points,
+        mapped by ``transform`` (rotated and zoomed with it; bilinear, the border repeated
+        outside the frame)."""
         side = 2 * radius + 1
         if len(self._support) == 0:
             return np.zeros((0, side, side), np.float32)
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        if self.appearance_blur > 0:
+            gray = cv2.GaussianBlur(gray, (0, 0), self.appearance_blur)
         offsets = np.stack(np.meshgrid(np.arange(-radius, radius + 1),
                                        np.arange(-radius, radius + 1)), -1)
         grid = (self._support[:, None, None, :] + offsets).reshape(-1, 2)
