@@ -17,6 +17,15 @@ rows = [
          checkpoint=('checkpoints/'
                      'bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small.pth'),
          result='work_dirs/detect_4x/streaming_test.json'),
+    # MDG's references aligned by optical flow, key frames' flows chained (published since
+    # 2026-12-07; docs/onset_detection.md)
+    dict(name=('BleedOrigin-Detect (CPU, 4x training clips, references aligned by chained '
+               'flows, threshold 0.86)'), kind='streaming',
+         config=('configs/detect/bleedorigin-detect_mdg-tiny_4x-train-clips_chained-aligned-'
+                 'references_synthetic-esd-small.py'),
+         checkpoint=('checkpoints/bleedorigin-detect_mdg-tiny_4x-train-clips_chained-aligned-'
+                     'references_synthetic-esd-small.pth'),
+         result='work_dirs/detect_4x_chained/streaming_test.json'),
     dict(name='BleedOrigin-Detect, no memory', kind='streaming',
          config='configs/detect/bleedorigin-detect_mdg-tiny_no-memory_synthetic-esd-small.py',
          checkpoint='work_dirs/detect_v4_nomem/epoch_20.pth',

@@ -10,6 +10,8 @@ from checkpoint_helpers import REPO_ROOT, check_committed_checkpoint, load_commi
 
 COMMITTED = [
     'detect/bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small',
+    'detect/bleedorigin-detect_mdg-tiny_4x-train-clips_chained-aligned-references_'
+    'synthetic-esd-small',
     'detect/bleedorigin-source_resnet18-tiny_synthetic-esd-small',
 ]
 

@@ -10,9 +10,11 @@ import pytest
 from checkpoint_helpers import load_committed_model
 from mmbleed.datasets import ClipReader
 
-NAME = 'bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small'
-CONFIG = f'configs/detect/{NAME}.py'
-CHECKPOINT = f'checkpoints/{NAME}.pth'
+NAMES = [
+    'bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small',
+    # the published one: MDG's references aligned by chained optical flow
+    'bleedorigin-detect_mdg-tiny_4x-train-clips_chained-aligned-references_synthetic-esd-small',
+]
 
 
 @pytest.fixture(scope='module')
@@ -26,8 +28,9 @@ def unseen_clips(tmp_path_factory) -> str:
     return osp.join(out, 'detection')
 
 
-def test_committed_detector_finds_bleeding_in_clips_it_never_saw(unseen_clips):
-    detector = load_committed_model(CONFIG, CHECKPOINT)
+@pytest.mark.parametrize('name', NAMES)
+def test_committed_detector_finds_bleeding_in_clips_it_never_saw(unseen_clips, name):
+    detector = load_committed_model(f'configs/detect/{name}.py', f'checkpoints/{name}.pth')
     entries = json.load(open(osp.join(unseen_clips, 'annotations', 'train.json')))['data_list']
     hits, false_alarms, bleeding = 0, 0, 0
     for entry in entries:

@@ -19,6 +19,8 @@ THRESHOLDS = {
     'bleedorigin-detect_mdg-tiny_4x-train-clips_aligned-references_synthetic-esd-small.py': 0.85,
     ('bleedorigin-detect_mdg-tiny_4x-train-clips_aligned-references_5-epochs_'
      'synthetic-esd-small.py'): 0.6,
+    ('bleedorigin-detect_mdg-tiny_4x-train-clips_chained-aligned-references_'
+     'synthetic-esd-small.py'): 0.86,
 }
 
 
@@ -73,7 +75,12 @@ def test_ablations_change_what_their_names_say():
     cfg, aligned = build(
         'bleedorigin-detect_mdg-tiny_4x-train-clips_aligned-references_synthetic-esd-small.py')
     assert aligned.reference_alignment is not None
+    assert aligned.reference_alignment.chain_frames == 1  # every flow computed directly
     assert aligned.loss_module.min_frames_after == 0
+    assert cfg.train_dataloader == four_x.train_dataloader and cfg.train_cfg == four_x.train_cfg
+    cfg, chained = build(('bleedorigin-detect_mdg-tiny_4x-train-clips_chained-aligned-'
+                          'references_synthetic-esd-small.py'))
+    assert chained.reference_alignment.chain_frames == 8
     assert cfg.train_dataloader == four_x.train_dataloader and cfg.train_cfg == four_x.train_cfg
 
 

@@ -40,11 +40,13 @@ def test_window_onset_by_hand():
     assert window_onset(3, -0.2, 20, 20) == 3
 
 
-@pytest.mark.parametrize('num_frames,aligned', [(57, False), (12, False), (57, True)])
+@pytest.mark.parametrize('num_frames,aligned', [(57, None), (12, None), (57, 1), (57, 4)])
 def test_streaming_equals_offline(num_frames, aligned):
-    # longer and shorter than N = 20; with MDG's references aligned by optical flow too
+    # longer and shorter than N = 20; with MDG's references aligned by optical flow too,
+    # computed directly every frame (1) or chained through the previous frame's flow (4)
     frames = toy_clip(num_frames, onset=min(30, num_frames // 2), seed=1)
-    model = build(reference_alignment=dict(dis_preset='ultrafast') if aligned else None)
+    model = build(reference_alignment=None if aligned is None else dict(
+        dis_preset='ultrafast', chain_frames=aligned))
     # random weights give confidences near 0.5: a threshold between them makes some
     # windows confident, so the alert and the onset are exercised
     first = offline(model, frames)
@@ -205,3 +207,51 @@ def test_aligned_references_undo_the_camera_jitter():
         assert aligned[1][d] is key[d]
     with pytest.raises(ValueError, match='must be one stream'):
         align(dict(after, gray=after['gray'][:-1]), key)
+
+
+def test_composed_flows_follow_the_first_flow_into_the_second():
+    from mmbleed.models.memory.reference_alignment import compose_flows
+    first = np.zeros((6, 8, 2), np.float32)
+    first[..., 0] = 2.0  # a -> b: 2 px right
+    then = np.zeros((6, 8, 2), np.float32)
+    then[..., 1] = np.arange(8, dtype=np.float32)  # b -> c: x px down at column x
+    out = compose_flows(first, then)
+    np.testing.assert_allclose(out[..., 0], 2.0)
+    # each pixel moves with b's pixel 2 px to its right; past the border, b's border column
+    np.testing.assert_allclose(out[0, :, 1], [2, 3, 4, 5, 6, 7, 7, 7])
+
+
+def test_chained_reference_flows_track_the_tissue_and_restart_directly():
+    """ReferenceAlignment.align_frame with chain_frames > 1: a key frame's flow chained
+    through consecutive flows aligns it about as well as the direct flow, the chain is
+    recomputed directly every chain_frames frames, and chain_frames=1 is the direct flow."""
+    from mmbleed.models.memory import FrameDomains, ReferenceAlignment
+    frames = toy_clip(40, onset=39, seed=6)
+    domains = FrameDomains(dis_preset='medium').sequence(frames)
+    direct = ReferenceAlignment(finest_scale=0)
+    chained = ReferenceAlignment(finest_scale=0, chain_frames=6)
+    chains_direct, chains = {}, {}
+    key, shifts, err_direct, err_chain = 5, [], [], []
+    for t in range(key + 1, 25):
+        keys = [(key, domains[key])]
+        _, (via_direct, ) = direct.align_frame(chains_direct, t, domains[t], domains[t - 1],
+                                               keys)
+        assert chains_direct[key][1] == 0
+        np.testing.assert_array_equal(via_direct['rgb'], direct(domains[t], domains[key])['rgb'])
+        prev, (via_chain, ) = chained.align_frame(chains, t, domains[t], domains[t - 1], keys)
+        assert chains[key][1] == (t - key - 1) % 6  # direct at the key's next frame, then
+        # every sixth frame
+        np.testing.assert_array_equal(prev['rgb'], direct(domains[t], domains[t - 1])['rgb'])
+        shifts.append(np.abs(domains[t]['rgb'] - domains[key]['rgb']).mean())
+        err_direct.append(np.abs(domains[t]['rgb'] - via_direct['rgb']).mean())
+        err_chain.append(np.abs(domains[t]['rgb'] - via_chain['rgb']).mean())
+    # the camera's jitter is undone (what is left is the clip's pixel noise), as well as by
+    # the direct flow in every frame
+    assert np.mean(err_chain) < 0.6 * np.mean(shifts), (shifts, err_chain)
+    assert max(c / d for c, d in zip(err_chain, err_direct)) < 1.1, (err_direct, err_chain)
+    # a black frame breaks the chain: the next flow is computed directly
+    black = dict(domains[25], unusable=True)
+    chained.align_frame(chains, 25, black, domains[24], [(key, domains[key])])
+    assert chains[key][1] == 0
+    with pytest.raises(ValueError, match='chain_frames'):
+        ReferenceAlignment(chain_frames=0)

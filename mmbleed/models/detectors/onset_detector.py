@@ -214,17 +214,6 @@ class BleedOnsetDetector(BaseModel):
         }
         return stacked, unusable, per_frame
 
-    def _aligned_references(
-        self, current: Dict[str, np.ndarray], previous: Optional[Dict[str, np.ndarray]],
-        keys: List[Dict[str, np.ndarray]]
-    ) -> Tuple[Dict[str, np.ndarray], List[Dict[str, np.ndarray]]]:
-        """MDG's references of one frame, each warped onto it (:class:`ReferenceAlignment`):
-        the previous frame (None for a stream's first frame, which is its own reference)
-        and the key frames, all as :class:`FrameDomains` dicts."""
-        align = self.reference_alignment
-        prev = current if previous is None else align(current, previous)
-        return prev, [align(current, k) for k in keys]
-
     def _stack_references(self, per_frame: List[Dict[str, np.ndarray]],
                           keys: List[List[int]]) -> Tuple[Dict[str, torch.Tensor],
                                                           Dict[str, torch.Tensor]]:
@@ -233,9 +222,11 @@ class BleedOnsetDetector(BaseModel):
         m = max(self.mdcfm.memory_size, 1)
         previous: Dict[str, list] = {d: [] for d in DOMAINS}
         memory: Dict[str, list] = {d: [] for d in DOMAINS}
+        chains: dict = {}
         for i, current in enumerate(per_frame):
-            prev, refs = self._aligned_references(current, per_frame[i - 1] if i else None,
-                                                  [per_frame[k] for k in keys[i]])
+            prev, refs = self.reference_alignment.align_frame(
+                chains, i, current, per_frame[i - 1] if i else None,
+                [(k, per_frame[k]) for k in keys[i]])
             refs = (refs + [current] * m)[:m]
             for d in DOMAINS:
                 previous[d].append(prev[d])
@@ -444,7 +435,7 @@ class BleedOnsetDetector(BaseModel):
         self.eval()
         self._stream = dict(
             frame=-1, shape=None, prev=None, prev_unusable=False,
-            memory=self.mdcfm.new_memory(), feats=deque(maxlen=self.window),
+            memory=self.mdcfm.new_memory(), chains={}, feats=deque(maxlen=self.window),
             onset=None, alert=None, score=0.0)
 
     def _prepare(self, frame: np.ndarray) -> np.ndarray:
@@ -487,9 +478,9 @@ class BleedOnsetDetector(BaseModel):
             mdg_previous = previous
             refs = [p['tensors'] for p in memory.payloads]
         else:
-            prev, keys = self._aligned_references(
-                doms, None if st['prev'] is None else st['prev']['domains'],
-                [p['domains'] for p in memory.payloads])
+            prev, keys = self.reference_alignment.align_frame(
+                st['chains'], t, doms, None if st['prev'] is None else st['prev']['domains'],
+                [(k, p['domains']) for k, p in zip(memory.frames, memory.payloads)])
             mdg_previous = _to_tensors(prev, device)
             refs = [_to_tensors(k, device) for k in keys]
         mem = {}
