@@ -25,11 +25,13 @@ through the flow into the previous frame, which is computed anyway:
 
 (bilinear; where ``x + F(t → t−1)(x)`` falls outside ``I(t−1)`` the flow at its border is
 taken, the flow being smooth, and where the chained flow leaves the key frame ``I(t)``'s
-own value is kept, as for a direct flow). Chains drift and cannot see through an occluder, so a key's flow is
-computed directly again once it has been chained ``chain_frames − 1`` times, and whenever the
-frame or the previous one is unusable (black, saturated). Per frame that is one DIS flow and
-``memory_size / chain_frames`` direct ones instead of ``1 + memory_size``. ``chain_frames=1``
-is the direct flow every frame (the results are those of :meth:`__call__`).
+own value is kept, as for a direct flow). Chains drift and cannot see through an occluder,
+so a key's flow is computed directly again once it has been chained ``chain_frames − 1``
+times, and whenever the frame or the previous one is unusable (black, saturated). Per frame
+that is one DIS flow and ``memory_size / chain_frames`` direct ones instead of
+``1 + memory_size``: with ``chain_frames=8`` the 4x config's 832 steps take 18 minutes on 2
+cores (docs/onset_detection.md). ``chain_frames=1`` is the direct flow every frame (the
+results are those of :meth:`__call__`).
 """
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -85,9 +87,7 @@ class ReferenceAlignment:
             dict: ``reference`` with each of ``domains`` warped (float32, channels first);
             the other domains as they were.
         """
-        if current['gray'].shape != reference['gray'].shape:
-            raise ValueError(f"the reference frame is {reference['gray'].shape[::-1]} but the "
-                             f"frame is {current['gray'].shape[::-1]}: they must be one stream")
+        _check_one_stream(current, reference)
         return self._warp(current, reference, self.flow(current['gray'], reference['gray']))
 
     def _warp(self, current: Dict[str, np.ndarray], reference: Dict[str, np.ndarray],
@@ -135,6 +135,8 @@ class ReferenceAlignment:
         Returns:
             tuple: the previous frame aligned and the key frames aligned, in order.
         """
+        for reference in ([] if previous is None else [previous]) + [k for _, k in keys]:
+            _check_one_stream(current, reference)
         if previous is None:
             step, prev_out = None, current
         else:
@@ -156,6 +158,12 @@ class ReferenceAlignment:
         chains.clear()
         chains.update(updated)
         return prev_out, out
+
+
+def _check_one_stream(current: Dict[str, np.ndarray], reference: Dict[str, np.ndarray]) -> None:
+    if current['gray'].shape != reference['gray'].shape:
+        raise ValueError(f"the reference frame is {reference['gray'].shape[::-1]} but the "
+                         f"frame is {current['gray'].shape[::-1]}: they must be one stream")
 
 
 @lru_cache(maxsize=8)
