@@ -210,7 +210,7 @@ def test_aligned_references_undo_the_camera_jitter():
 
 
 def test_composed_flows_follow_the_first_flow_into_the_second():
-    from mmbleed.models.memory.reference_alignment import compose_flows
+    from mmbleed.datasets.transforms.optical_flow import compose_flows
     first = np.zeros((6, 8, 2), np.float32)
     first[..., 0] = 2.0  # a -> b: 2 px right
     then = np.zeros((6, 8, 2), np.float32)

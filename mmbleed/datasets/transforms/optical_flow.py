@@ -11,6 +11,7 @@ or Farneback (``cv2.calcOpticalFlowFarneback``). ``flow[y, x] = (dx, dy)`` moves
 ``(x, y)`` of the first frame to ``(x + dx, y + dy)`` in the second (pixel centres at integer
 coordinates, as everywhere in mmbleed).
 """
+from functools import lru_cache
 from typing import Optional, Tuple
 
 import cv2
@@ -79,6 +80,27 @@ class _FlowEstimator:
         return state
 
 
+@lru_cache(maxsize=8)
+def pixel_grid(h: int, w: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates ``x, y`` ``(H, W)`` float32 of a frame (made once per size,
+    read-only)."""
+    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32),
+                                 np.arange(h, dtype=np.float32))
+    grid_x.flags.writeable = grid_y.flags.writeable = False
+    return grid_x, grid_y
+
+
+def compose_flows(first: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """The flow ``a → c`` from ``first`` (``a → b``) and ``then`` (``b → c``), ``(H, W, 2)``:
+    ``first(x) + then(x + first(x))`` (bilinear; ``then``'s border where ``x + first(x)``
+    leaves the frame)."""
+    grid_x, grid_y = pixel_grid(*first.shape[:2])
+    sampled = cv2.remap(np.ascontiguousarray(then, dtype=np.float32),
+                        grid_x + first[..., 0], grid_y + first[..., 1], cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_REPLICATE)
+    return first + sampled
+
+
 def warp_by_flow(image: np.ndarray, flow: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     """Backward warp: ``out[y, x] = image[y + dy, x + dx]`` with ``flow[y, x] = (dx, dy)``
     the flow from the frame ``out`` is aligned to into ``image`` (bilinear, float32).
@@ -92,7 +114,7 @@ def warp_by_flow(image: np.ndarray, flow: np.ndarray, fallback: np.ndarray) -> n
         fallback: same shape as ``image``.
     """
     h, w = flow.shape[:2]
-    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    grid_x, grid_y = pixel_grid(h, w)
     map_x, map_y = grid_x + flow[..., 0], grid_y + flow[..., 1]
     warped = cv2.remap(np.ascontiguousarray(image, dtype=np.float32), map_x, map_y,
                        cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

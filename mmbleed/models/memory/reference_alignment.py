@@ -33,13 +33,12 @@ that is one DIS flow and ``memory_size / chain_frames`` direct ones instead of
 cores (docs/onset_detection.md). ``chain_frames=1`` is the direct flow every frame (the
 results are those of :meth:`__call__`).
 """
-from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 
-from mmbleed.datasets.transforms.optical_flow import _FlowEstimator
+from mmbleed.datasets.transforms.optical_flow import (_FlowEstimator, compose_flows,
+                                                      warp_by_flow)
 
 #: the domains whose difference maps are compensated (flow is motion itself)
 ALIGNED_DOMAINS = ('rgb', 'hsv')
@@ -88,27 +87,22 @@ class ReferenceAlignment:
             the other domains as they were.
         """
         _check_one_stream(current, reference)
-        return self._warp(current, reference, self.flow(current['gray'], reference['gray']))
+        flow = self.flow(current['gray'], reference['gray'])
+        return self._warp(self._stacked(current), reference, flow)
 
-    def _warp(self, current: Dict[str, np.ndarray], reference: Dict[str, np.ndarray],
+    def _stacked(self, domains: Dict[str, np.ndarray]) -> np.ndarray:
+        """``domains`` as one ``(H, W, C)`` image, channels in the order of ``domains``."""
+        return np.concatenate([domains[d] for d in self.domains]).transpose(1, 2, 0)
+
+    def _warp(self, current: np.ndarray, reference: Dict[str, np.ndarray],
               flow: np.ndarray) -> Dict[str, np.ndarray]:
-        """``reference`` warped by ``flow`` ``(H, W, 2)``: all of ``domains`` in one bilinear
-        remap (per channel the numbers of
-        :func:`~mmbleed.datasets.transforms.optical_flow.warp_by_flow`, one image a call),
-        ``current``'s value where the flow leaves the frame."""
-        h, w = flow.shape[:2]
-        grid_x, grid_y = _pixel_grid(h, w)
-        map_x, map_y = grid_x + flow[..., 0], grid_y + flow[..., 1]
-        stacked = np.concatenate([reference[d] for d in self.domains]).transpose(1, 2, 0)
-        warped = cv2.remap(np.ascontiguousarray(stacked, dtype=np.float32), map_x, map_y,
-                           cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        warped = warped.reshape(h, w, -1).transpose(2, 0, 1)
-        outside = (map_x < 0) | (map_x > w - 1) | (map_y < 0) | (map_y > h - 1)
+        """``reference`` warped by ``flow`` ``(H, W, 2)``, all of ``domains`` in one
+        :func:`warp_by_flow` call; ``current`` (the frame's :meth:`_stacked` domains) where
+        the flow leaves the frame."""
+        warped = warp_by_flow(self._stacked(reference), flow, current).transpose(2, 0, 1)
         out, start = dict(reference), 0
         for d in self.domains:
-            channels = np.ascontiguousarray(warped[start:start + len(reference[d])])
-            channels[:, outside] = current[d][:, outside]
-            out[d] = channels
+            out[d] = np.ascontiguousarray(warped[start:start + len(reference[d])])
             start += len(reference[d])
         return out
 
@@ -137,11 +131,12 @@ class ReferenceAlignment:
         """
         for reference in ([] if previous is None else [previous]) + [k for _, k in keys]:
             _check_one_stream(current, reference)
+        stacked = self._stacked(current)
         if previous is None:
             step, prev_out = None, current
         else:
             step = self.flow(current['gray'], previous['gray'])
-            prev_out = self._warp(current, previous, step)
+            prev_out = self._warp(stacked, previous, step)
         can_chain = (step is not None and not current.get('unusable', False)
                      and not previous.get('unusable', False))
         out, updated = [], {}
@@ -154,7 +149,7 @@ class ReferenceAlignment:
             else:
                 flow, chained = self.flow(current['gray'], reference['gray']), 0
             updated[index] = (flow, chained)
-            out.append(self._warp(current, reference, flow))
+            out.append(self._warp(stacked, reference, flow))
         chains.clear()
         chains.update(updated)
         return prev_out, out
@@ -164,23 +159,3 @@ def _check_one_stream(current: Dict[str, np.ndarray], reference: Dict[str, np.nd
     if current['gray'].shape != reference['gray'].shape:
         raise ValueError(f"the reference frame is {reference['gray'].shape[::-1]} but the "
                          f"frame is {current['gray'].shape[::-1]}: they must be one stream")
-
-
-@lru_cache(maxsize=8)
-def _pixel_grid(h: int, w: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Pixel coordinates ``x, y`` ``(H, W)`` float32 of a frame (made once per size)."""
-    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32),
-                                 np.arange(h, dtype=np.float32))
-    grid_x.flags.writeable = grid_y.flags.writeable = False
-    return grid_x, grid_y
-
-
-def compose_flows(first: np.ndarray, then: np.ndarray) -> np.ndarray:
-    """The flow ``a → c`` from ``first`` (``a → b``) and ``then`` (``b → c``), ``(H, W, 2)``:
-    ``first(x) + then(x + first(x))`` (bilinear; ``then``'s border where ``x + first(x)``
-    leaves the frame)."""
-    grid_x, grid_y = _pixel_grid(*first.shape[:2])
-    sampled = cv2.remap(np.ascontiguousarray(then, dtype=np.float32),
-                        grid_x + first[..., 0], grid_y + first[..., 1], cv2.INTER_LINEAR,
-                        borderMode=cv2.BORDER_REPLICATE)
-    return first + sampled
