@@ -26,6 +26,15 @@ rows = [
          checkpoint=('checkpoints/bleedorigin-detect_mdg-tiny_4x-train-clips_chained-aligned-'
                      'references_synthetic-esd-small.pth'),
          result='work_dirs/detect_4x_chained/streaming_test.json'),
+    # ... and 60 more bleeding-free training clips (published since the fifteenth session,
+    # 2026-12-07; docs/onset_detection.md)
+    dict(name=('BleedOrigin-Detect (CPU, 4x training clips and more bleeding-free ones, '
+               'references aligned by chained flows, threshold 0.74)'), kind='streaming',
+         config=('configs/detect/bleedorigin-detect_mdg-tiny_4x-train-clips_more-negatives_'
+                 'chained-aligned-references_synthetic-esd-small.py'),
+         checkpoint=('checkpoints/bleedorigin-detect_mdg-tiny_4x-train-clips_more-negatives_'
+                     'chained-aligned-references_synthetic-esd-small.pth'),
+         result='work_dirs/detect_4x_moreneg/streaming_test.json'),
     dict(name='BleedOrigin-Detect, no memory', kind='streaming',
          config='configs/detect/bleedorigin-detect_mdg-tiny_no-memory_synthetic-esd-small.py',
          checkpoint='work_dirs/detect_v4_nomem/epoch_20.pth',

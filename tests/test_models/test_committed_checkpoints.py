@@ -12,6 +12,8 @@ COMMITTED = [
     'detect/bleedorigin-detect_mdg-tiny_4x-train-clips_synthetic-esd-small',
     'detect/bleedorigin-detect_mdg-tiny_4x-train-clips_chained-aligned-references_'
     'synthetic-esd-small',
+    'detect/bleedorigin-detect_mdg-tiny_4x-train-clips_more-negatives_chained-aligned-'
+    'references_synthetic-esd-small',
     'detect/bleedorigin-source_resnet18-tiny_synthetic-esd-small',
 ]
 

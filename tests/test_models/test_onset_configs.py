@@ -21,6 +21,8 @@ THRESHOLDS = {
      'synthetic-esd-small.py'): 0.6,
     ('bleedorigin-detect_mdg-tiny_4x-train-clips_chained-aligned-references_'
      'synthetic-esd-small.py'): 0.86,
+    ('bleedorigin-detect_mdg-tiny_4x-train-clips_more-negatives_chained-aligned-references_'
+     'synthetic-esd-small.py'): 0.74,
 }
 
 
@@ -82,6 +84,16 @@ def test_ablations_change_what_their_names_say():
                           'references_synthetic-esd-small.py'))
     assert chained.reference_alignment.chain_frames == 8
     assert cfg.train_dataloader == four_x.train_dataloader and cfg.train_cfg == four_x.train_cfg
+    more_negatives, _ = build(('bleedorigin-detect_mdg-tiny_4x-train-clips_more-negatives_'
+                               'chained-aligned-references_synthetic-esd-small.py'))
+    # the chained detector's model and clips, 60 bleeding-free clips more, 804 steps not 832
+    assert {k: v for k, v in more_negatives.model.items() if k != 'conf_thr'} == \
+        {k: v for k, v in cfg.model.items() if k != 'conf_thr'}
+    datasets = more_negatives.train_dataloader.dataset.datasets
+    assert datasets[:2] == cfg.train_dataloader.dataset.datasets
+    assert datasets[2].data_root == 'data/synthetic_esd_seed4/detection/'
+    assert more_negatives.train_cfg.max_epochs == 6
+    assert more_negatives.param_scheduler[1].T_max == 6
 
 
 def test_data_ablations_add_training_clips_and_keep_the_v2_evaluation_splits():
