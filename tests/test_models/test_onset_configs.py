@@ -23,6 +23,8 @@ THRESHOLDS = {
      'synthetic-esd-small.py'): 0.86,
     ('bleedorigin-detect_mdg-tiny_4x-train-clips_more-negatives_chained-aligned-references_'
      'synthetic-esd-small.py'): 0.74,
+    ('bleedorigin-detect_mdg-tiny_4x-train-clips_more-negatives-120_chained-aligned-references_'
+     'synthetic-esd-small.py'): 0.28,
 }
 
 
@@ -94,6 +96,13 @@ def test_ablations_change_what_their_names_say():
     assert datasets[2].data_root == 'data/synthetic_esd_seed4/detection/'
     assert more_negatives.train_cfg.max_epochs == 6
     assert more_negatives.param_scheduler[1].T_max == 6
+    twice, _ = build(('bleedorigin-detect_mdg-tiny_4x-train-clips_more-negatives-120_'
+                      'chained-aligned-references_synthetic-esd-small.py'))
+    assert twice.model.reference_alignment == cfg.model.reference_alignment
+    assert twice.train_dataloader.dataset.datasets[:3] == datasets
+    assert twice.train_dataloader.dataset.datasets[3].data_root == \
+        'data/synthetic_esd_seed5/detection/'
+    assert twice.train_cfg.max_epochs == twice.param_scheduler[1].T_max == 5
 
 
 def test_data_ablations_add_training_clips_and_keep_the_v2_evaluation_splits():
