@@ -203,6 +203,32 @@ def test_appearance_is_the_median_patch_correlation():
     assert tracker.appearance(view, rotated) > 0.9  # the patches turn with the view
 
 
+def test_the_check_can_leave_out_tissue_that_blood_has_spread_over():
+    """Blood spreads over the left 60 % of a still view after the reference: the right
+    fit (no motion) shows a uniform red sheet where most support points were, and the
+    median correlation refuses it; with ``appearance_skip_red`` the points now under red
+    are left out, the rest of the tissue shows the fit right, and a wrong fit is still
+    refused."""
+    img = sharp_tissue()
+    bled = img.copy()
+    bled[:, :int(0.6 * img.shape[1])] = (20, 20, 170)  # BGR: Red-Mask about 0.6
+    wrong = similarity(0.0, 1.0, [15.0, 0.0])
+    for skip, right_passes in ((False, False), (True, True)):
+        tracker = SupportPointTracker(ScriptedTracker({1: np.eye(2, 3)}),
+                                      appearance_skip_red=skip)
+        tracker.init(img, SOURCE)
+        support = tracker._support
+        assert (support[:, 0] < 0.6 * img.shape[1]).mean() > 0.5  # most under the blood
+        assert (tracker.appearance(bled, np.eye(2, 3)) >= 0.5) == right_passes
+        assert tracker.appearance(bled, wrong) < 0.45
+        assert tracker.step(bled).visible.all() == right_passes
+    # fewer than min_inliers points outside the blood: all of them are judged, as before
+    covered = np.full_like(img, (20, 20, 170))
+    skipping = SupportPointTracker(PyramidalLKTracker(), appearance_skip_red=True)
+    skipping.init(img, SOURCE)
+    assert skipping.appearance(covered, np.eye(2, 3)) == pytest.approx(0.0, abs=1e-6)
+
+
 def test_the_appearance_search_forgives_small_misfits_only():
     img = sharp_tissue()
     exact, searching = (SupportPointTracker(PyramidalLKTracker(), appearance_search=s)

@@ -35,7 +35,12 @@ moves the source with it:
    itself at the mapped positions. The sensor's pixel noise dominates a small patch of
    faint mucosa (raw 11-px patches of a clear frame correlate at about 0.6 one frame
    after the reference); ``appearance_blur`` can remove it before the comparison (off by
-   default: it did not hold on the test split).
+   default: it did not hold on the test split). With ``appearance_skip_red`` the median
+   leaves out the support points that the fit maps onto red pixels (Red-Mask above
+   ``red_thr`` in this frame), as long as ``min_inliers`` of them are left: tissue that
+   blood has spread over since the reference does not look like itself under the right
+   fit either, and in a bleeding clip it is a growing share of the support points, which
+   made the check refuse right fits as the bleed spread.
 4. When a used fit keeps fewer than ``reanchor_share`` of the support points in view (the
    camera moved on and the tissue left the frame), or, for a frame-to-frame tracker, has
    fewer than ``reanchor_inlier_share`` of them as inliers, new support points are
@@ -111,6 +116,11 @@ class SupportPointTracker(BasePointTracker):
             Defaults to 0 (2 px with 17-px patches and a threshold of 0.75 gained 8 points
             of PCK@5 % on the training and validation clips and lost 5-7 on the test
             split, so it is not the default; docs/source_tracking.md, fourth round).
+        appearance_skip_red (bool): leave the support points that a fit maps onto red
+            pixels out of the check's median (module docstring, step 3b). Defaults to
+            False (True in the learned tracker's support-point configs: 4 points of
+            PCK@5 % more on 307 training and validation points, level on the test split;
+            docs/source_tracking.md, sixth round).
         appearance_search (int): each patch is matched within this many px of its
             mapped position, which forgives the tissue's own deformation and a slightly
             imprecise fit. Defaults to 3.
@@ -151,6 +161,7 @@ class SupportPointTracker(BasePointTracker):
                  appearance_radius: int = 5,
                  appearance_search: int = 3,
                  appearance_blur: float = 0.0,
+                 appearance_skip_red: bool = False,
                  recover_after: int = 10,
                  recover_features: int = 1000,
                  recover_contrast: float = 0.01,
@@ -192,6 +203,7 @@ class SupportPointTracker(BasePointTracker):
         self.appearance_radius = appearance_radius
         self.appearance_search = appearance_search
         self.appearance_blur = appearance_blur
+        self.appearance_skip_red = appearance_skip_red
         self.recover_after = recover_after
         self.recover_features = recover_features
         self.recover_contrast = recover_contrast
@@ -297,11 +309,19 @@ class SupportPointTracker(BasePointTracker):
         """Median over the support points that ``transform`` keeps inside the frame of the
         best normalised cross-correlation of each one's reference patch with ``frame``
         around its mapped position, within ``appearance_search`` px (module docstring,
-        step 3b); -1 when no support point lands inside."""
-        inside = points_inside(apply_affine_to_points(self._support, transform),
-                               frame.shape[:2], self.appearance_radius)
+        step 3b); -1 when no support point lands inside. With ``appearance_skip_red``, the
+        points mapped onto red pixels are left out while ``min_inliers`` others remain."""
+        mapped = apply_affine_to_points(self._support, transform)
+        inside = points_inside(mapped, frame.shape[:2], self.appearance_radius)
         if not inside.any():
             return -1.0
+        if self.appearance_skip_red:
+            h, w = frame.shape[:2]
+            x = np.clip(np.round(mapped[:, 0]).astype(int), 0, w - 1)
+            y = np.clip(np.round(mapped[:, 1]).astype(int), 0, h - 1)
+            clean = inside & (red_mask_map(frame)[y, x] <= self.red_thr)
+            if clean.sum() >= self.min_inliers:
+                inside = clean
         current = self._patches(frame, transform,
                                 self.appearance_radius + self.appearance_search)
         scores = [cv2.matchTemplate(window, template, cv2.TM_CCOEFF_NORMED).max()
