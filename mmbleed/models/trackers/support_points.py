@@ -120,6 +120,7 @@ class SupportPointTracker(BasePointTracker):
             pixels out of the check's median (module docstring, step 3b). Defaults to
             False (True in the learned tracker's support-point configs: 4 points of
             PCK@5 % more on 307 training and validation points, level on the test split;
+            for Lucas-Kanade 10 of the 307 points fewer, for the MFT chain level;
             docs/source_tracking.md, sixth round).
         appearance_search (int): each patch is matched within this many px of its
             mapped position, which forgives the tissue's own deformation and a slightly
