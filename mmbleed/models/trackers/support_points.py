@@ -318,9 +318,10 @@ class SupportPointTracker(BasePointTracker):
             return -1.0
         if self.appearance_skip_red:
             h, w = frame.shape[:2]
-            x = np.clip(np.round(mapped[:, 0]).astype(int), 0, w - 1)
-            y = np.clip(np.round(mapped[:, 1]).astype(int), 0, h - 1)
-            clean = inside & (red_mask_map(frame)[y, x] <= self.red_thr)
+            x, y = np.clip(np.round(mapped).astype(int), 0, [w - 1, h - 1]).T
+            # the Red-Mask of the support points' pixels only, not of the whole frame
+            under = red_mask_map(frame[y, x][None])[0]
+            clean = inside & (under <= self.red_thr)
             if clean.sum() >= self.min_inliers:
                 inside = clean
         current = self._patches(frame, transform,
