@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 from test_trackers import shifted, texture
 
+from mmbleed.datasets.synthetic.cap_rim import CapRim
 from mmbleed.models.trackers import (BasePointTracker, PyramidalLKTracker,
                                      SupportPointTracker, TrackStep)
 from mmbleed.registry import MODELS
+from mmbleed.utils import cap_rim_mask, find_cap_rim
 
 SOURCE = np.array([[120.0, 100.0]])
 
@@ -79,6 +81,70 @@ def test_support_points_avoid_blood_the_source_and_the_dark_border():
     spread = np.linalg.norm(support[:, None] - support[None], axis=2) + 1e3 * np.eye(
         len(support))
     assert spread.min() >= 8 - 1e-6
+
+
+def scope_view(seed: int, with_cap: bool = True):
+    """A 320x272 frame of ``texture()`` seen through the round, vignetted view of the
+    synthetic scope (radius 1.08 x half the height, cut at top and bottom), with the
+    generator's distal cap drawn on it; and the cap (None without)."""
+    h, w = 272, 320
+    img = texture(h, w, seed=seed).astype(np.float32) / 255
+    centre = np.float32([(w - 1) / 2, (h - 1) / 2])
+    radius = min(1.08 * h / 2, w / 2 - 2)
+    yy, xx = np.mgrid[0:h, 0:w]
+    d = np.hypot(xx - centre[0], yy - centre[1]) / radius
+    cap = CapRim(np.random.default_rng(seed), w, h, centre, radius, 1.0) if with_cap else None
+    if cap is not None:
+        cap.apply(img)
+    img *= (np.clip((1 - d) * radius / 1.5, 0, 1) * np.clip(1 - 0.55 * d ** 2.2, 0.15, 1))[
+        ..., None]
+    return np.clip(img * 255, 0, 255).astype(np.uint8), cap
+
+
+@pytest.mark.parametrize('seed', [0, 1, 4, 7])
+def test_the_cap_rim_is_found_at_its_dark_line(seed):
+    frame, cap = scope_view(seed)
+    rim = find_cap_rim(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    assert rim is not None
+    dark_line = cap.ring_radius + 1.6 * cap.thickness  # CapRim's dark line
+    np.testing.assert_allclose(rim[0], [159.5, 135.5], atol=1.5)  # the view's centre
+    assert abs(np.median(rim[1]) - dark_line) <= 3.0
+    assert np.percentile(np.abs(rim[1] - dark_line), 90) <= 4.0
+
+
+def test_no_rim_without_a_cap_or_without_a_view():
+    for seed in (8, 9):
+        frame, _ = scope_view(seed, with_cap=False)
+        assert find_cap_rim(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) is None
+    assert find_cap_rim(np.zeros((272, 320), np.uint8)) is None
+    assert find_cap_rim(np.full((272, 320), 120, np.uint8)) is None  # no dark border
+    rng = np.random.default_rng(0)  # oval views of every size and place: a rim or None
+    for _ in range(40):
+        h, w = rng.integers(8, 300, 2)
+        frame = np.zeros((h, w), np.uint8)
+        cv2.ellipse(frame, (int(rng.integers(0, w)), int(rng.integers(0, h))),
+                    (int(rng.integers(1, 300)), int(rng.integers(1, 300))), 0, 0, 360, 150, -1)
+        rim = find_cap_rim(frame)
+        assert rim is None or rim[1].shape == (48,)
+
+
+def test_support_points_keep_off_the_cap_rim_when_asked():
+    frame, cap = scope_view(0)
+    rim = find_cap_rim(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    on_rim = cap_rim_mask(frame.shape, rim, 8.0, 4.0)
+    source = np.array([[160.0, 136.0]])
+    kwargs = dict(num_support=400, min_distance=6)
+    plain = SupportPointTracker(PyramidalLKTracker(), **kwargs).pick_support(frame, source)
+    kept = SupportPointTracker(PyramidalLKTracker(), cap_rim_band=(8.0, 4.0),
+                               **kwargs).pick_support(frame, source)
+
+    def rim_share(points):
+        xy = np.round(points).astype(int)
+        return on_rim[xy[:, 1], xy[:, 0]].mean()
+
+    assert rim_share(plain) > 0.1  # the rim's corners are among the strongest
+    assert rim_share(kept) == 0.0
+    assert len(kept) >= 0.7 * len(plain)
 
 
 def test_the_source_follows_the_tissue_while_blood_spreads_over_it():
@@ -368,5 +434,7 @@ def test_builds_from_a_config_and_refuses_bad_arguments():
         SupportPointTracker(PyramidalLKTracker(), appearance_search=-1)
     with pytest.raises(ValueError, match='recover_features >= 1 and recover_contrast > 0'):
         SupportPointTracker(PyramidalLKTracker(), recover_contrast=0.0)
+    with pytest.raises(ValueError, match=r'cap_rim_band must be \(inside, outside\) px'):
+        SupportPointTracker(PyramidalLKTracker(), cap_rim_band=(8.0, -1.0))
     with pytest.raises(TypeError, match='BasePointTracker or its config'):
         SupportPointTracker(object())

@@ -14,7 +14,11 @@ moves the source with it:
 1. At the query frame, up to ``num_support`` support points are picked with Shi-Tomasi's
    corner measure (``cv2.goodFeaturesToTrack``, at least ``min_distance`` px apart) inside
    the endoscope's lit view, away from red pixels (blood moves on its own: Red-Mask value
-   at most ``red_thr``) and at least ``exclude_radius`` px from the query points.
+   at most ``red_thr``), at least ``exclude_radius`` px from the query points and, with
+   ``cap_rim_band``, off the distal cap's rim (:func:`~mmbleed.utils.find_cap_rim`): the
+   rim is fixed to the scope, and its corners, which do not move with the tissue, were 8 %
+   of the support points on the synthetic clips (docs/source_tracking.md, seventh round);
+   off by default, as leaving them out lost 26 of 678 tuning points (eighth round).
 2. Every frame, the wrapped tracker (any :class:`BasePointTracker`: Lucas-Kanade, the MFT
    chain, the learned Track-On tracker) tracks the support points only.
 3. The support points judged visible with confidence at least ``conf_thr`` give a
@@ -72,7 +76,8 @@ import cv2
 import numpy as np
 
 from mmbleed.registry import MODELS
-from mmbleed.utils import apply_affine_to_points, points_inside, red_mask_map
+from mmbleed.utils import (apply_affine_to_points, cap_rim_mask, find_cap_rim, points_inside,
+                           red_mask_map)
 from .base_tracker import BasePointTracker, TrackStep, as_point_tracker
 
 
@@ -136,6 +141,12 @@ class SupportPointTracker(BasePointTracker):
             to 0.01 (chosen with ``recover_features=1000`` on the training and validation
             clips: the Track-On tracker's start on support points from 66.4 to 79.9 %
             PCK@5 %, OpenCV's 0.04 and 500 key points before; docs/source_tracking.md).
+        cap_rim_band (tuple[float, float], optional): ``(inside, outside)`` px: keep support
+            points and recovery's key points off the band from ``inside`` px inside to
+            ``outside`` px outside the distal cap's rim, found in the frame by
+            :func:`~mmbleed.utils.find_cap_rim` (module docstring, step 1). None (default)
+            does not look for the rim ((8, 4) lost 26 of 678 training and validation
+            points of PCK@5 %; docs/source_tracking.md, eighth round).
         black_level (int): see :class:`BasePointTracker`. Defaults to 16.
 
     Attributes:
@@ -166,6 +177,7 @@ class SupportPointTracker(BasePointTracker):
                  recover_after: int = 10,
                  recover_features: int = 1000,
                  recover_contrast: float = 0.01,
+                 cap_rim_band: Optional[Tuple[float, float]] = None,
                  black_level: int = 16) -> None:
         super().__init__(black_level=black_level)
         if model not in ('similarity', 'affine'):
@@ -188,7 +200,11 @@ class SupportPointTracker(BasePointTracker):
         if recover_features < 1 or recover_contrast <= 0:
             raise ValueError(f'need recover_features >= 1 and recover_contrast > 0, got '
                              f'{recover_features} and {recover_contrast}')
+        if cap_rim_band is not None and (len(cap_rim_band) != 2 or min(cap_rim_band) < 0):
+            raise ValueError(f'cap_rim_band must be (inside, outside) px, both >= 0, got '
+                             f'{cap_rim_band}')
         self.tracker = as_point_tracker(tracker)
+        self.cap_rim_band = None if cap_rim_band is None else tuple(map(float, cap_rim_band))
         self.num_support = num_support
         self.min_distance = min_distance
         self.exclude_radius = exclude_radius
@@ -228,12 +244,17 @@ class SupportPointTracker(BasePointTracker):
 
     def _tissue_mask(self, frame: np.ndarray) -> np.ndarray:
         """The lit view (grey above ``dark_level``, eroded by ``min_distance``) without red
-        pixels (Red-Mask above ``red_thr``), as a ``uint8`` mask."""
+        pixels (Red-Mask above ``red_thr``) and, with ``cap_rim_band``, without the cap's
+        rim, as a ``uint8`` mask."""
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         allowed = (gray > self.dark_level).astype(np.uint8)
         size = 2 * int(round(self.min_distance)) + 1
         allowed = cv2.erode(allowed, np.ones((size, size), np.uint8))
         allowed[red_mask_map(frame) > self.red_thr] = 0
+        if self.cap_rim_band is not None:
+            rim = find_cap_rim(gray, self.dark_level)
+            if rim is not None:
+                allowed[cap_rim_mask(gray.shape, rim, *self.cap_rim_band)] = 0
         return allowed
 
     def _sift_features(self, frame: np.ndarray) -> Tuple[np.ndarray, Optional[np.ndarray]]:
