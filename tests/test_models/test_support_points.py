@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from test_trackers import shifted, texture
 
+from mmbleed.datasets.synthetic.camera import EndoscopeView
 from mmbleed.datasets.synthetic.cap_rim import CapRim
 from mmbleed.models.trackers import (BasePointTracker, PyramidalLKTracker,
                                      SupportPointTracker, TrackStep)
@@ -84,20 +85,16 @@ def test_support_points_avoid_blood_the_source_and_the_dark_border():
 
 
 def scope_view(seed: int, with_cap: bool = True):
-    """A 320x272 frame of ``texture()`` seen through the round, vignetted view of the
-    synthetic scope (radius 1.08 x half the height, cut at top and bottom), with the
-    generator's distal cap drawn on it; and the cap (None without)."""
-    h, w = 272, 320
-    img = texture(h, w, seed=seed).astype(np.float32) / 255
-    centre = np.float32([(w - 1) / 2, (h - 1) / 2])
-    radius = min(1.08 * h / 2, w / 2 - 2)
-    yy, xx = np.mgrid[0:h, 0:w]
-    d = np.hypot(xx - centre[0], yy - centre[1]) / radius
-    cap = CapRim(np.random.default_rng(seed), w, h, centre, radius, 1.0) if with_cap else None
+    """A 320x272 frame of ``texture()`` seen through the synthetic scope's round, vignetted
+    view (:class:`EndoscopeView`), with the generator's distal cap drawn on it; and the cap
+    (None without)."""
+    view = EndoscopeView(320, 272)
+    img = texture(272, 320, seed=seed).astype(np.float32) / 255
+    cap = CapRim(np.random.default_rng(seed), 320, 272, view.centre, view.radius, 1.0) \
+        if with_cap else None
     if cap is not None:
         cap.apply(img)
-    img *= (np.clip((1 - d) * radius / 1.5, 0, 1) * np.clip(1 - 0.55 * d ** 2.2, 0.15, 1))[
-        ..., None]
+    img *= view.vignette[..., None]
     return np.clip(img * 255, 0, 255).astype(np.uint8), cap
 
 
